@@ -35,6 +35,10 @@ class AllReduce {
   virtual void run(const AllReduceArgs& args, Clock::time_point deadline, const std::string& what) = 0;
 };
 
+// Throws UsageError when count > 0 and a buffer is missing, or input and output overlap without being
+// equal. Every algorithm calls it first.
+void checkAllReduceArgs(const AllReduceArgs& args);
+
 // Names accepted by makeAllReduce, for help texts and errors.
 std::vector<std::string> allReduceNames();
 
