@@ -24,21 +24,12 @@
 namespace ccb {
 namespace {
 
-std::string joined(const std::vector<std::string>& items, const char* separator) {
-  std::string text;
-  for (const std::string& item : items) {
-    if (!text.empty()) text += separator;
-    text += item;
-  }
-  return text;
-}
-
 std::vector<std::string> parseAlgos(std::string_view text) {
   const std::vector<std::string> known = allReduceNames();
   std::vector<std::string> algos;
   for (const std::string& name : splitList(text)) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      throw UsageError("--algo: unknown algorithm '" + name + "' (expected " + joined(known, ", ") +
+      throw UsageError("--algo: unknown algorithm '" + name + "' (expected " + joinList(known, ", ") +
                        ", or a comma list)");
     }
     if (std::find(algos.begin(), algos.end(), name) == algos.end()) algos.push_back(name);
@@ -57,7 +48,7 @@ std::string settingsLine(const AllReduceConfig& config) {
   return "sweep " + formatBytes(sweep.minBytes) + ".." + formatBytes(sweep.maxBytes) + " x" +
          std::to_string(sweep.stepFactor) + ", iters " + std::to_string(sweep.iters) + ", warmup " +
          std::to_string(sweep.warmup) + ", check " + (sweep.check ? "1" : "0") + ", inplace " + placement +
-         ", algo " + joined(config.algos, ",") + ", segment " + formatBytes(config.algoOptions.segmentBytes) +
+         ", algo " + joinList(config.algos, ",") + ", segment " + formatBytes(config.algoOptions.segmentBytes) +
          ", inflight " + std::to_string(config.algoOptions.maxInFlight) + ", timeout " +
          seconds.str() + " s";
 }

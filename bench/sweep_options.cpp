@@ -91,6 +91,15 @@ std::vector<std::string> splitList(std::string_view text) {
   return items;
 }
 
+std::string joinList(const std::vector<std::string>& items, std::string_view separator) {
+  std::string text;
+  for (const std::string& item : items) {
+    if (!text.empty()) text += separator;
+    text += item;
+  }
+  return text;
+}
+
 int parseIntFlag(std::string_view text, std::string_view flag, int minValue) {
   const std::string_view value = trim(text);
   int result = 0;

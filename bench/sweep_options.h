@@ -67,5 +67,7 @@ int parseIntFlag(std::string_view text, std::string_view flag, int minValue);
 
 // Splits "a,b,c" into its non-empty items (spaces around items ignored).
 std::vector<std::string> splitList(std::string_view text);
+// The inverse for output: items joined with `separator` ("ring,mpi", "hostA, hostB").
+std::string joinList(const std::vector<std::string>& items, std::string_view separator);
 
 }  // namespace ccb

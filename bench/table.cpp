@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "bench/sweep_options.h"
 #include "core/dtype.h"
 
 namespace ccb {
@@ -24,15 +25,6 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
-std::string joined(const std::vector<std::string>& items, const char* separator) {
-  std::string text;
-  for (const std::string& item : items) {
-    if (!text.empty()) text += separator;
-    text += item;
-  }
-  return text;
-}
-
 }  // namespace
 
 std::vector<std::string> contextLines(const RunContext& context) {
@@ -43,12 +35,12 @@ std::vector<std::string> contextLines(const RunContext& context) {
   lines.push_back("# ranks: " + std::to_string(context.ranks) + " on " + std::to_string(context.hosts.size()) +
                   " host(s), " + std::to_string(context.ranksPerHost) + " per host, " +
                   std::to_string(context.coresPerHost) + " cores per host; device: " + context.device);
-  lines.push_back("# hosts: " + joined(context.hosts, ", "));
+  lines.push_back("# hosts: " + joinList(context.hosts, ", "));
   lines.push_back("# mpi: " + (context.mpiLibrary.empty() ? std::string("none") : context.mpiLibrary));
   if (!context.env.empty()) {
     std::vector<std::string> settings;
     for (const auto& [name, value] : context.env) settings.push_back(name + "=" + value);
-    lines.push_back("# env: " + joined(settings, " "));
+    lines.push_back("# env: " + joinList(settings, " "));
   }
   if (context.oversubscribed) {
     lines.push_back("# WARNING: oversubscribed: more ranks than cores on a host (" +
@@ -100,7 +92,7 @@ void ResultTable::printFooter() {
   for (const auto& [algo, totals] : totals_) {
     averages.push_back(algo + " " + fixed(totals.busBwSum / totals.rows, 3) + " GB/s");
   }
-  out_ << "# Avg bus bandwidth    : " << joined(averages, ", ") << std::endl;
+  out_ << "# Avg bus bandwidth    : " << joinList(averages, ", ") << std::endl;
 }
 
 }  // namespace ccb

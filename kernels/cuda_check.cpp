@@ -6,7 +6,9 @@ namespace ccb {
 namespace {
 
 // CUDA encodes versions as 1000 * major + 10 * minor.
-std::string versionText(int code) { return std::to_string(code / 1000) + "." + std::to_string((code % 1000) / 10); }
+std::string versionText(int code) {
+  return std::to_string(code / 1000) + "." + std::to_string((code % 1000) / 10);
+}
 
 }  // namespace
 

@@ -14,8 +14,8 @@ namespace ccb {
 void checkCuda(cudaError_t code, std::string_view what);
 
 // Devices the runtime reports; 0 on any error (no driver, driver too old for this runtime, no GPU), with the
-// runtime's reason in *why when given. Clears the runtime's last-error state, so a failed query leaves nothing
-// behind for a later check.
+// runtime's reason in *why when given. Clears the runtime's last-error state, so a failed query leaves
+// nothing behind for a later check.
 int cudaDevicesAnswering(std::string* why = nullptr);
 
 struct DeviceInfo {

@@ -26,7 +26,8 @@ void checkEqualOrDisjoint(const void* x, const void* y, std::size_t bytes) {
 CudaReducer::CudaReducer() {
   int device = 0;
   checkCuda(cudaGetDevice(&device), "cudaGetDevice");
-  checkCuda(cudaDeviceGetAttribute(&smCount_, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
+  checkCuda(cudaDeviceGetAttribute(&smCount_, cudaDevAttrMultiProcessorCount, device),
+            "cudaDeviceGetAttribute");
 }
 
 void CudaReducer::enqueueReduce(void* dst, const void* a, const void* b, std::size_t count, DType dtype,
@@ -47,7 +48,8 @@ void CudaReducer::enqueueFinalize(void* dst, std::size_t count, DType dtype, Red
   launchFinalize(dst, count, dtype, op, ranks, smCount_, stream);
 }
 
-void CudaReducer::reduce(void* dst, const void* a, const void* b, std::size_t count, DType dtype, ReduceOp op) {
+void CudaReducer::reduce(void* dst, const void* a, const void* b, std::size_t count, DType dtype,
+                         ReduceOp op) {
   enqueueReduce(dst, a, b, count, dtype, op, stream_.get());
   stream_.synchronize();
 }

@@ -25,7 +25,8 @@ class CudaReducer final : public Reducer {
   // enqueued on `stream`, no wait.
   void enqueueReduce(void* dst, const void* a, const void* b, std::size_t count, DType dtype, ReduceOp op,
                      cudaStream_t stream) const;
-  void enqueueFinalize(void* dst, std::size_t count, DType dtype, ReduceOp op, int ranks, cudaStream_t stream) const;
+  void enqueueFinalize(void* dst, std::size_t count, DType dtype, ReduceOp op, int ranks,
+                       cudaStream_t stream) const;
 
   cudaStream_t stream() const { return stream_.get(); }
   int smCount() const { return smCount_; }

@@ -15,9 +15,9 @@ namespace {
 [[noreturn]] void throwDoesNotFit(std::size_t bytes) {
   cudaGetLastError();  // an allocation failure is not sticky, but leaves the last-error state set
   const DeviceInfo info = currentDeviceInfo();
-  throw UsageError("device buffer of " + formatBytes(bytes) + " does not fit on GPU " + std::to_string(info.index) +
-                   " (" + info.name + "): " + formatBytes(info.freeBytes) + " free of " +
-                   formatBytes(info.totalBytes));
+  throw UsageError("device buffer of " + formatBytes(bytes) + " does not fit on GPU " +
+                   std::to_string(info.index) + " (" + info.name + "): " + formatBytes(info.freeBytes) +
+                   " free of " + formatBytes(info.totalBytes));
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 // events, as a measured JSON document. A reduction reads two buffers and writes one (3 bytes of memory
 // traffic per buffer byte), a copy reads one and writes one (2): "bus_bw" in the records is that traffic per
 // second, so both compare directly with the GPU's memory bandwidth and with each other.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -109,7 +109,8 @@ int runSweep(const SweepConfig& config, const std::string& command) {
   const int devices = cudaDevicesAnswering(&why);
   if (devices == 0) throw UsageError("no CUDA device answers (" + why + ")");
   if (config.device < 0 || config.device >= devices) {
-    throw UsageError("--device " + std::to_string(config.device) + ": only " + std::to_string(devices) + " GPUs");
+    throw UsageError("--device " + std::to_string(config.device) + ": only " + std::to_string(devices) +
+                     " GPUs");
   }
   checkCuda(cudaSetDevice(config.device), "cudaSetDevice");
   const DeviceInfo info = currentDeviceInfo();
@@ -133,7 +134,8 @@ int runSweep(const SweepConfig& config, const std::string& command) {
       {"cuda", "runtime " + cudaRuntimeVersion() + ", driver " + cudaDriverVersion()},
       {"bus_bw", "memory traffic per second: 3x the buffer for a reduction, 2x for a copy"}};
   std::optional<DocumentWriter> writer;
-  if (!config.jsonPath.empty()) writer.emplace(config.jsonPath, makeDocument(DocKind::kMeasured, context, sweepJson));
+  if (!config.jsonPath.empty())
+    writer.emplace(config.jsonPath, makeDocument(DocKind::kMeasured, context, sweepJson));
 
   // Three buffers of the largest size: a, b and a separate output (in-place runs write into a).
   const std::uint64_t fits = info.freeBytes / 4;
@@ -148,8 +150,8 @@ int runSweep(const SweepConfig& config, const std::string& command) {
               "bus(GB/s)");
   const auto publish = [&](const Record& r) {
     std::printf("  %10s %9s %-14s %11.2f %11.2f %9.1f\n", formatBytes(r.bytes).c_str(),
-                std::string(dtypeName(r.dtype)).c_str(), (r.collective + "/" + r.algo).c_str(), r.time.median, r.algBw,
-                r.busBw);
+                std::string(dtypeName(r.dtype)).c_str(), (r.collective + "/" + r.algo).c_str(), r.time.median,
+                r.algBw, r.busBw);
     if (writer) writer->append(toJson(r));
   };
   for (DType dtype : dtypes) {
@@ -157,18 +159,21 @@ int runSweep(const SweepConfig& config, const std::string& command) {
       const std::size_t count = bytes / dtypeSize(dtype);
       const std::uint64_t used = count * dtypeSize(dtype);
       publish(makeRecord("copy", "memcpy_d2d", dtype, used, false, config.iters,
-                         timeOnDevice(stream, config.warmup, config.iters, [&] {
-                           checkCuda(cudaMemcpyAsync(out.data(), a.data(), used, cudaMemcpyDeviceToDevice,
-                                                     stream.get()),
-                                     "cudaMemcpyAsync");
-                         }),
+                         timeOnDevice(stream, config.warmup, config.iters,
+                                      [&] {
+                                        checkCuda(cudaMemcpyAsync(out.data(), a.data(), used,
+                                                                  cudaMemcpyDeviceToDevice, stream.get()),
+                                                  "cudaMemcpyAsync");
+                                      }),
                          2));
       for (bool inPlace : {false, true}) {
         std::byte* dst = inPlace ? a.data() : out.data();
         publish(makeRecord("reduce", "cuda_kernel", dtype, used, inPlace, config.iters,
-                           timeOnDevice(stream, config.warmup, config.iters, [&] {
-                             reducer.enqueueReduce(dst, a.data(), b.data(), count, dtype, ReduceOp::kSum, stream.get());
-                           }),
+                           timeOnDevice(stream, config.warmup, config.iters,
+                                        [&] {
+                                          reducer.enqueueReduce(dst, a.data(), b.data(), count, dtype,
+                                                                ReduceOp::kSum, stream.get());
+                                        }),
                            3));
       }
     }

@@ -1,12 +1,11 @@
 // The reduction kernels: one template, instantiated for every (dtype, functor) by the dispatch of
 // op_functors.h. All the element logic is in reduce_body.h, shared with the CPU tests.
-#include "kernels/reduce_kernels.h"
-
 #include <cuda_runtime.h>
 
 #include "kernels/cuda_check.h"
 #include "kernels/launch_geometry.h"
 #include "kernels/reduce_body.h"
+#include "kernels/reduce_kernels.h"
 #include "reduce/op_functors.h"
 
 namespace ccb {
@@ -20,7 +19,8 @@ __global__ void mapKernel(T* out, const T* x, const T* y, VectorSplit split, F f
 }
 
 template <typename T, typename F>
-void launchMap(void* out, const void* x, const void* y, std::size_t count, F f, int smCount, cudaStream_t stream) {
+void launchMap(void* out, const void* x, const void* y, std::size_t count, F f, int smCount,
+               cudaStream_t stream) {
   const auto addr = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p); };
   const VectorSplit split = splitForPacks(addr(out), addr(x), addr(y), count, sizeof(T));
   const LaunchGeometry geometry = launchGeometry(workItems(split), smCount);
@@ -32,8 +32,8 @@ void launchMap(void* out, const void* x, const void* y, std::size_t count, F f, 
 
 }  // namespace
 
-void launchReduce(void* dst, const void* a, const void* b, std::size_t count, DType dtype, ReduceOp op, int smCount,
-                  cudaStream_t stream) {
+void launchReduce(void* dst, const void* a, const void* b, std::size_t count, DType dtype, ReduceOp op,
+                  int smCount, cudaStream_t stream) {
   dispatchDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     dispatchOp(op, [&](auto functor) {

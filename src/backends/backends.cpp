@@ -28,7 +28,8 @@ namespace ccb {
 namespace {
 
 constexpr std::string_view kNoCuda = "this build has no CUDA (nvcc was not found when it was configured)";
-constexpr std::string_view kNoNccl = "this build has no NCCL (libnccl and nccl.h were not found when it was configured)";
+constexpr std::string_view kNoNccl =
+    "this build has no NCCL (libnccl and nccl.h were not found when it was configured)";
 
 class HostBuffer final : public Buffer {
  public:
@@ -219,8 +220,8 @@ std::unique_ptr<AllReduce> makeAllReduceOn(MemKind kind, std::string_view name, 
   if (name == "nccl") return makeNccl(transport, timeout);
   const std::vector<std::string> hostOnly = allReduceNames();
   if (std::find(hostOnly.begin(), hostOnly.end(), name) != hostOnly.end()) {
-    throw UsageError("--algo " + std::string(name) + " needs --mem host (it takes host buffers; ring and nccl " +
-                     "run on device buffers)");
+    throw UsageError("--algo " + std::string(name) +
+                     " needs --mem host (it takes host buffers; ring and nccl " + "run on device buffers)");
   }
   return makeAllReduce(name, transport, reducer, options);  // throws its unknown-name error
 }

@@ -1,7 +1,7 @@
 // The optional backends (CUDA, NCCL) behind one header that every build has. Whether a backend is compiled
-// in is decided here and nowhere else (backends.cpp is the one file that tests CCB_HAVE_CUDA / CCB_HAVE_NCCL):
-// without it the queries say so and the factories throw UsageError with one line naming what is missing, so
-// callers never need an #if of their own.
+// in is decided here and nowhere else (backends.cpp is the one file that tests CCB_HAVE_CUDA /
+// CCB_HAVE_NCCL): without it the queries say so and the factories throw UsageError with one line naming what
+// is missing, so callers never need an #if of their own.
 #pragma once
 
 #include <mpi.h>

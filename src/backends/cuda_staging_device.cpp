@@ -47,7 +47,8 @@ std::span<std::byte> CudaStagingDevice::deviceScratch(std::size_t bytes) {
 }
 
 Request CudaStagingDevice::copyToHost(std::byte* host, const std::byte* device, std::size_t bytes) {
-  checkCuda(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, toHost_.get()), "cudaMemcpyAsync to host");
+  checkCuda(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, toHost_.get()),
+            "cudaMemcpyAsync to host");
   return completionOf(toHost_);
 }
 
@@ -61,8 +62,8 @@ Request CudaStagingDevice::reduceFromHost(const ReduceLanding& landing) {
   const std::size_t bytes = landing.count * dtypeSize(landing.dtype);
   checkCuda(cudaMemcpyAsync(landing.scratch, landing.host, bytes, cudaMemcpyHostToDevice, toDevice_.get()),
             "cudaMemcpyAsync to device");
-  reducer_.enqueueReduce(landing.output, landing.input, landing.scratch, landing.count, landing.dtype, landing.op,
-                         toDevice_.get());
+  reducer_.enqueueReduce(landing.output, landing.input, landing.scratch, landing.count, landing.dtype,
+                         landing.op, toDevice_.get());
   if (landing.finalizeRanks > 0) {
     reducer_.enqueueFinalize(landing.output, landing.count, landing.dtype, landing.op, landing.finalizeRanks,
                              toDevice_.get());

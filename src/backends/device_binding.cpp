@@ -23,8 +23,8 @@ HostPlacement hostPlacement(MPI_Comm comm) {
 std::string placementProblem(const HostPlacement& placement, int devices, bool exclusive) {
   if (devices < 1) return "no CUDA device answers on this host";
   if (exclusive && placement.localRanks > devices) {
-    return "one GPU per rank needed, but this host runs " + std::to_string(placement.localRanks) + " ranks on " +
-           std::to_string(devices) + " GPU" + (devices == 1 ? "" : "s") +
+    return "one GPU per rank needed, but this host runs " + std::to_string(placement.localRanks) +
+           " ranks on " + std::to_string(devices) + " GPU" + (devices == 1 ? "" : "s") +
            " (NCCL refuses two ranks on one GPU): run at most " + std::to_string(devices) + " rank" +
            (devices == 1 ? "" : "s") + " per host";
   }
@@ -36,11 +36,13 @@ int deviceForRank(const HostPlacement& placement, int devices) {
   return placement.localRank % devices;
 }
 
-void agreeOnProblem(MPI_Comm comm, const std::string& localProblem, Clock::duration timeout, std::string_view what) {
+void agreeOnProblem(MPI_Comm comm, const std::string& localProblem, Clock::duration timeout,
+                    std::string_view what) {
   int mine = localProblem.empty() ? 0 : 1;
   int any = 0;
   {
-    WatchdogGuard guard(processWatchdog(), Clock::now() + timeout, std::string(what) + ": agreeing on devices");
+    WatchdogGuard guard(processWatchdog(), Clock::now() + timeout,
+                        std::string(what) + ": agreeing on devices");
     checkMpi(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm), "MPI_Allreduce");
   }
   if (any == 0) return;

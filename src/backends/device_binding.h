@@ -30,6 +30,7 @@ int deviceForRank(const HostPlacement& placement, int devices);
 // Every rank learns whether any rank has a problem: if one has, every rank throws UsageError, with its own
 // line or, on the ranks without one, "<what>: another rank has no usable GPU (see its message)".
 // Collective over `comm`; the blocking call is watched by the process watchdog with `timeout`.
-void agreeOnProblem(MPI_Comm comm, const std::string& localProblem, Clock::duration timeout, std::string_view what);
+void agreeOnProblem(MPI_Comm comm, const std::string& localProblem, Clock::duration timeout,
+                    std::string_view what);
 
 }  // namespace ccb

@@ -1,5 +1,5 @@
-// NCCL's all-reduce as the algorithm "nccl" on device buffers: one rank per GPU, the communicator built from a
-// unique id that rank 0 broadcasts over MPI. Compiled only when NCCL is.
+// NCCL's all-reduce as the algorithm "nccl" on device buffers: one rank per GPU, the communicator built from
+// a unique id that rank 0 broadcasts over MPI. Compiled only when NCCL is.
 #pragma once
 
 #include <memory>

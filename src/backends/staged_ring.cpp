@@ -65,7 +65,9 @@ class StagedRun final : public PendingOp {
     return progressed;
   }
 
-  std::byte* sendSlot(int slot) { return host_.data() + static_cast<std::size_t>(slot) * pipeline_.sendSlotBytes(); }
+  std::byte* sendSlot(int slot) {
+    return host_.data() + static_cast<std::size_t>(slot) * pipeline_.sendSlotBytes();
+  }
   std::byte* recvSlot(int slot) {
     const std::size_t sendBlock = static_cast<std::size_t>(pipeline_.slots()) * pipeline_.sendSlotBytes();
     return host_.data() + sendBlock + static_cast<std::size_t>(slot) * pipeline_.recvSlotBytes();
@@ -132,7 +134,8 @@ class StagedRun final : public PendingOp {
 
 }  // namespace
 
-StagedRingAllReduce::StagedRingAllReduce(Transport& transport, StagingDevice& device, const AllReduceOptions& options)
+StagedRingAllReduce::StagedRingAllReduce(Transport& transport, StagingDevice& device,
+                                         const AllReduceOptions& options)
     : transport_(transport), device_(device), options_(options) {
   if (options.segmentBytes == 0) throw UsageError("segment size must be at least 1 byte");
   if (options.maxInFlight < 1) throw UsageError("segments in flight must be at least 1");
@@ -149,13 +152,15 @@ const ExecutionPlan& StagedRingAllReduce::planFor(std::size_t count, DType dtype
   auto it = plans_.find(key);
   if (it == plans_.end()) {
     const std::size_t elementBytes = dtypeSize(dtype);
-    const Schedule schedule = ringAllReduceSchedule(transport_.rank(), transport_.size(), count, elementBytes);
+    const Schedule schedule =
+        ringAllReduceSchedule(transport_.rank(), transport_.size(), count, elementBytes);
     it = plans_.emplace(key, planExecution(schedule, elementBytes, options_)).first;
   }
   return it->second;
 }
 
-void StagedRingAllReduce::run(const AllReduceArgs& args, Clock::time_point deadline, const std::string& what) {
+void StagedRingAllReduce::run(const AllReduceArgs& args, Clock::time_point deadline,
+                              const std::string& what) {
   checkAllReduceArgs(args);
   const ExecutionPlan& plan = planFor(args.count, args.dtype);
   auto* out = static_cast<std::byte*>(args.output);

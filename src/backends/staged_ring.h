@@ -62,7 +62,8 @@ class StagedRingAllReduce final : public AllReduce {
   // Throws UsageError for segmentBytes == 0 or maxInFlight < 1.
   StagedRingAllReduce(Transport& transport, StagingDevice& device, const AllReduceOptions& options);
   // The same, owning `device`.
-  StagedRingAllReduce(Transport& transport, std::unique_ptr<StagingDevice> device, const AllReduceOptions& options);
+  StagedRingAllReduce(Transport& transport, std::unique_ptr<StagingDevice> device,
+                      const AllReduceOptions& options);
 
   std::string name() const override { return "ring"; }
   // args.input / args.output are device pointers. Throws UsageError for bad arguments (checkAllReduceArgs),

@@ -71,15 +71,15 @@ std::vector<StagingAction> StagingPipeline::start() {
   // Copy-outs in (step, segment) order, each once its bytes are written and a send slot is free.
   while (!freeSendSlots_.empty() && nextSegment(nextCopyOut_, true)) {
     if (!depsMet(plan_.steps[nextCopyOut_.step].sends[nextCopyOut_.segment])) break;
-    actions.push_back(StagingAction{StageKind::kCopyOut, nextCopyOut_.step, nextCopyOut_.segment++,
-                                    freeSendSlots_.back()});
+    actions.push_back(
+        StagingAction{StageKind::kCopyOut, nextCopyOut_.step, nextCopyOut_.segment++, freeSendSlots_.back()});
     freeSendSlots_.pop_back();
   }
   // Receives in (step, segment) order into free slots: they touch no device memory, so they wait for nothing
   // else, and a peer's send never waits for a receive we could have posted.
   while (!freeRecvSlots_.empty() && nextSegment(nextReceive_, false)) {
-    actions.push_back(StagingAction{StageKind::kReceive, nextReceive_.step, nextReceive_.segment++,
-                                    freeRecvSlots_.back()});
+    actions.push_back(
+        StagingAction{StageKind::kReceive, nextReceive_.step, nextReceive_.segment++, freeRecvSlots_.back()});
     freeRecvSlots_.pop_back();
   }
   inFlight_.insert(inFlight_.end(), actions.begin(), actions.end());
@@ -120,10 +120,14 @@ namespace {
 // The engine of the tick model that runs an action: copy to host, network out, copy to device.
 int engineOf(StageKind kind) {
   switch (kind) {
-    case StageKind::kCopyOut: return 0;
-    case StageKind::kSend: return 1;
-    case StageKind::kLand: return 2;
-    case StageKind::kReceive: break;
+    case StageKind::kCopyOut:
+      return 0;
+    case StageKind::kSend:
+      return 1;
+    case StageKind::kLand:
+      return 2;
+    case StageKind::kReceive:
+      break;
   }
   CCB_CHECK(false);
 }
@@ -137,7 +141,8 @@ std::vector<StagingEvent> simulateStagedRing(int ranks, std::size_t count, std::
                                              const AllReduceOptions& options) {
   std::vector<ExecutionPlan> plans;
   for (int r = 0; r < ranks; ++r) {
-    plans.push_back(planExecution(ringAllReduceSchedule(r, ranks, count, elementBytes), elementBytes, options));
+    plans.push_back(
+        planExecution(ringAllReduceSchedule(r, ranks, count, elementBytes), elementBytes, options));
   }
   std::vector<StagingPipeline> pipelines;
   pipelines.reserve(plans.size());
@@ -148,7 +153,8 @@ std::vector<StagingEvent> simulateStagedRing(int ranks, std::size_t count, std::
 
   std::vector<StagingEvent> events;
   for (int tick = 0;; ++tick) {
-    if (std::all_of(pipelines.begin(), pipelines.end(), [](const StagingPipeline& p) { return p.finished(); })) {
+    if (std::all_of(pipelines.begin(), pipelines.end(),
+                    [](const StagingPipeline& p) { return p.finished(); })) {
       return events;
     }
     for (int r = 0; r < ranks; ++r) {
@@ -167,7 +173,8 @@ std::vector<StagingEvent> simulateStagedRing(int ranks, std::size_t count, std::
         const StagingAction a = engine.front();
         engine.pop_front();
         ran.push_back(StagingEvent{r, tick, a});
-        if (a.kind == StageKind::kSend) onWire.insert({r, plans[r].steps[a.step].step.sendPeer, a.step, a.segment});
+        if (a.kind == StageKind::kSend)
+          onWire.insert({r, plans[r].steps[a.step].step.sendPeer, a.step, a.segment});
       }
     }
     for (int r = 0; r < ranks; ++r) {

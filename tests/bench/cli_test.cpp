@@ -185,6 +185,8 @@ TEST(AllReduceConfigJson, NamesEveryFlag) {
 TEST(SplitList, TrimsAndSkipsEmptyItems) {
   EXPECT_EQ(splitList(" ring , mpi,,"), (std::vector<std::string>{"ring", "mpi"}));
   EXPECT_TRUE(splitList("").empty());
+  EXPECT_EQ(joinList({"ring", "mpi"}, ","), "ring,mpi");
+  EXPECT_EQ(joinList({}, ", "), "");
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // The backends facade where no GPU answers (suite 'unit'): the queries, and the one-line UsageErrors for
-// device memory, NCCL and algorithms on the wrong memory. Tests that need "no GPU" skip on a machine with one.
+// device memory, NCCL and algorithms on the wrong memory. Tests that need "no GPU" skip on a machine with
+// one.
+#include "backends/backends.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 
-#include "backends/backends.h"
 #include "backends/device_binding.h"
 #include "comm/loopback_transport.h"
 #include "core/error.h"
@@ -33,7 +35,8 @@ TEST(Backends, MemKindNames) {
   EXPECT_EQ(parseMemKind("host"), MemKind::kHost);
   EXPECT_EQ(parseMemKind("device"), MemKind::kDevice);
   EXPECT_EQ(memKindName(MemKind::kDevice), "device");
-  EXPECT_EQ(usageMessage([] { parseMemKind("gpu"); }), "--mem: unknown memory 'gpu' (expected host or device)");
+  EXPECT_EQ(usageMessage([] { parseMemKind("gpu"); }),
+            "--mem: unknown memory 'gpu' (expected host or device)");
 }
 
 TEST(Backends, QueriesAreConsistent) {
@@ -67,10 +70,12 @@ TEST(Backends, HostMemoryWorksEverywhere) {
 
 TEST(Backends, DeviceMemoryWithoutAGpuIsOneClearLine) {
   if (cudaDeviceCount() > 0) GTEST_SKIP() << "a GPU answers here";
-  const std::string reason = cudaCompiledIn() ? "--mem device: no CUDA device answers (" : "--mem device: this build has no CUDA";
+  const std::string reason =
+      cudaCompiledIn() ? "--mem device: no CUDA device answers (" : "--mem device: this build has no CUDA";
   for (const std::string& message :
        {usageMessage([] { requireDevice(); }), usageMessage([] { allocateBuffer(MemKind::kDevice, 1024); }),
-        usageMessage([] { makeReducer(MemKind::kDevice); }), usageMessage([] { memoryDeviceName(MemKind::kDevice); })}) {
+        usageMessage([] { makeReducer(MemKind::kDevice); }),
+        usageMessage([] { memoryDeviceName(MemKind::kDevice); })}) {
     EXPECT_TRUE(startsWith(message, reason)) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   }
@@ -97,9 +102,10 @@ TEST(Backends, AlgorithmsOnTheWrongMemoryAreRefused) {
       "unknown all-reduce algorithm 'tree'"));
   const std::string nccl =
       usageMessage([&] { makeAllReduceOn(MemKind::kDevice, "nccl", transport, reducer, options, 1s); });
-  EXPECT_EQ(nccl, ncclCompiledIn() ? "--algo nccl needs the MPI transport, not 'loopback'"
-                                   : "--algo nccl: this build has no NCCL (libnccl and nccl.h were not found when "
-                                     "it was configured)");
+  EXPECT_EQ(nccl, ncclCompiledIn()
+                      ? "--algo nccl needs the MPI transport, not 'loopback'"
+                      : "--algo nccl: this build has no NCCL (libnccl and nccl.h were not found when "
+                        "it was configured)");
   EXPECT_NE(makeAllReduceOn(MemKind::kHost, "ring", transport, reducer, options, 1s), nullptr);
 }
 
@@ -111,9 +117,10 @@ TEST(DeviceBinding, RanksShareGpusRoundRobinUnlessExclusive) {
   EXPECT_EQ(placementProblem(HostPlacement{1, 4}, 2, /*exclusive=*/false), "");
   EXPECT_EQ(placementProblem(HostPlacement{1, 2}, 2, /*exclusive=*/true), "");
   EXPECT_EQ(placementProblem(HostPlacement{0, 1}, 0, false), "no CUDA device answers on this host");
-  EXPECT_EQ(placementProblem(HostPlacement{0, 3}, 1, true),
-            "one GPU per rank needed, but this host runs 3 ranks on 1 GPU (NCCL refuses two ranks on one GPU): run "
-            "at most 1 rank per host");
+  EXPECT_EQ(
+      placementProblem(HostPlacement{0, 3}, 1, true),
+      "one GPU per rank needed, but this host runs 3 ranks on 1 GPU (NCCL refuses two ranks on one GPU): run "
+      "at most 1 rank per host");
 }
 
 }  // namespace

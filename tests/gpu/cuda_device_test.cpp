@@ -42,8 +42,9 @@ std::vector<std::byte> fromDevice(const std::byte* device, std::size_t bytes) {
 
 class CudaReducerParity : public testing::TestWithParam<DType> {};
 
-// The CPU result bit for bit (NaNs aside), for random bit patterns (NaN, Inf, subnormals included), at element offsets
-// that give the vector path, the scalar fallback and in-place runs; 3M + 5 elements exceed one grid pass.
+// The CPU result bit for bit (NaNs aside), for random bit patterns (NaN, Inf, subnormals included), at
+// element offsets that give the vector path, the scalar fallback and in-place runs; 3M + 5 elements exceed
+// one grid pass.
 TEST_P(CudaReducerParity, ReduceAndFinalizeMatchTheCpu) {
   const DType dtype = GetParam();
   const std::size_t size = dtypeSize(dtype);
@@ -80,15 +81,19 @@ TEST_P(CudaReducerParity, ReduceAndFinalizeMatchTheCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DTypes, CudaReducerParity, testing::ValuesIn(kAllDTypes),
-                         [](const testing::TestParamInfo<DType>& info) { return std::string(dtypeName(info.param)); });
+                         [](const testing::TestParamInfo<DType>& info) {
+                           return std::string(dtypeName(info.param));
+                         });
 
 TEST(CudaReducer, RejectsMisalignedAndPartiallyOverlappingOperands) {
   CudaReducer gpu;
   DeviceBuffer buffer(1024);
-  EXPECT_THROW(gpu.reduce(buffer.data() + 2, buffer.data() + 2, buffer.data() + 2, 4, DType::kFloat32, ReduceOp::kSum),
-               InvariantError);
-  EXPECT_THROW(gpu.reduce(buffer.data(), buffer.data() + 8, buffer.data() + 512, 16, DType::kFloat32, ReduceOp::kSum),
-               InvariantError);
+  EXPECT_THROW(
+      gpu.reduce(buffer.data() + 2, buffer.data() + 2, buffer.data() + 2, 4, DType::kFloat32, ReduceOp::kSum),
+      InvariantError);
+  EXPECT_THROW(
+      gpu.reduce(buffer.data(), buffer.data() + 8, buffer.data() + 512, 16, DType::kFloat32, ReduceOp::kSum),
+      InvariantError);
   const std::vector<std::byte> bytes = randomBytes(256, 3);
   toDevice(buffer.data(), bytes);
   gpu.copy(buffer.data() + 512, buffer.data(), 256);

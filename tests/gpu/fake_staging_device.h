@@ -36,7 +36,7 @@ class FakeStagingDevice final : public StagingDevice {
   std::mt19937 rng_;
   int maxDelay_;
   CpuReducer reducer_;
-  std::vector<std::uint64_t> host_;     // 8-byte units keep every dtype aligned
+  std::vector<std::uint64_t> host_;  // 8-byte units keep every dtype aligned
   std::vector<std::uint64_t> scratch_;
   int pending_ = 0;
   int started_ = 0;

@@ -60,7 +60,8 @@ void emulateGrid(void* out, const void* x, const void* y, std::size_t count, std
   const auto addr = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p); };
   const VectorSplit split = splitForPacks(addr(out), addr(x), addr(y), count, sizeof(T));
   for (std::size_t t = 0; t < threads; ++t) {
-    mapElements(static_cast<T*>(out), static_cast<const T*>(x), static_cast<const T*>(y), split, t, threads, f);
+    mapElements(static_cast<T*>(out), static_cast<const T*>(x), static_cast<const T*>(y), split, t, threads,
+                f);
   }
 }
 
@@ -91,7 +92,8 @@ std::vector<std::byte> randomBytes(std::size_t n, std::mt19937& rng) {
 // Three 16-byte-aligned arenas with room for an offset of up to 15 bytes and `count` elements.
 struct Arenas {
   static constexpr std::size_t kSlack = 16;
-  explicit Arenas(std::size_t bytes) : x(bytes + 2 * kSlack), y(bytes + 2 * kSlack), out(bytes + 2 * kSlack) {}
+  explicit Arenas(std::size_t bytes)
+      : x(bytes + 2 * kSlack), y(bytes + 2 * kSlack), out(bytes + 2 * kSlack) {}
   static std::byte* at(std::vector<std::uint64_t>& v, std::size_t offsetBytes) {
     return reinterpret_cast<std::byte*>(v.data()) + offsetBytes;
   }
@@ -113,7 +115,8 @@ TEST_P(KernelParity, ReduceMatchesCpuReducer) {
   const Placement placements[] = {{0, 0, 0, false}, {1, 1, 1, false}, {3, 3, 3, true},
                                   {0, 1, 2, false}, {2, 0, 2, true},  {1, 1, 0, false}};
   for (ReduceOp op : kAllOps) {
-    for (std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{33}, std::size_t{1001}}) {
+    for (std::size_t count :
+         {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{33}, std::size_t{1001}}) {
       for (const Placement& p : placements) {
         for (std::size_t threads : {std::size_t{1}, std::size_t{5}, std::size_t{3 * kThreadsPerBlock}}) {
           const std::size_t bytes = count * size;
@@ -130,8 +133,9 @@ TEST_P(KernelParity, ReduceMatchesCpuReducer) {
           cpu.reduce(expected.data(), expectedX.data(), ys.data(), count, dtype, op);
           emulateReduce(out, x, y, count, dtype, op, threads);
           ASSERT_EQ(firstMismatch(out, expected.data(), count, dtype), -1)
-              << dtypeName(dtype) << " " << opName(op) << " count " << count << " offsets " << p.outOffset << "/"
-              << p.xOffset << "/" << p.yOffset << (p.outIsX ? " in place" : "") << " threads " << threads;
+              << dtypeName(dtype) << " " << opName(op) << " count " << count << " offsets " << p.outOffset
+              << "/" << p.xOffset << "/" << p.yOffset << (p.outIsX ? " in place" : "") << " threads "
+              << threads;
         }
       }
     }
@@ -159,22 +163,28 @@ TEST_P(KernelParity, FinalizeMatchesCpuReducer) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DTypes, KernelParity, testing::ValuesIn(kAllDTypes),
-                         [](const testing::TestParamInfo<DType>& info) { return std::string(dtypeName(info.param)); });
+                         [](const testing::TestParamInfo<DType>& info) {
+                           return std::string(dtypeName(info.param));
+                         });
 
 // Every element is written exactly once and nothing outside the range is touched, whatever the grid.
 TEST(KernelBody, GridStrideCoversEveryElementOnceAndNothingElse) {
   constexpr std::size_t kCount = 1003;
   for (std::size_t offset : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
-    for (std::size_t threads : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{300}, std::size_t{5000}}) {
+    for (std::size_t threads :
+         {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{300}, std::size_t{5000}}) {
       std::vector<std::int32_t> x(kCount + 8), out(kCount + 8, -1);
       for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::int32_t>(i);
-      const auto countWrites = [](std::int32_t value, std::int32_t previous) { return value + (previous + 1) + 1; };
+      const auto countWrites = [](std::int32_t value, std::int32_t previous) {
+        return value + (previous + 1) + 1;
+      };
       // out starts at -1, so f(x, out) = x + 1 on the first write and x + 1 + (x + 2) on a second one.
       emulateGrid<std::int32_t>(out.data() + offset, x.data() + offset, out.data() + offset, kCount, threads,
                                 countWrites);
       for (std::size_t i = 0; i < out.size(); ++i) {
         const bool inside = i >= offset && i < offset + kCount;
-        ASSERT_EQ(out[i], inside ? x[i] + 1 : -1) << "index " << i << " threads " << threads << " offset " << offset;
+        ASSERT_EQ(out[i], inside ? x[i] + 1 : -1)
+            << "index " << i << " threads " << threads << " offset " << offset;
       }
     }
   }

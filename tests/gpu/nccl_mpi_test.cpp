@@ -39,7 +39,8 @@ TEST(DeviceAlgorithmsMpi, NcclOnePerGpuOrAClearRefusal) {
     nccl = makeAllReduceOn(MemKind::kDevice, "nccl", world(), unused, AllReduceOptions{}, 60s);
   } catch (const UsageError& e) {
     const HostPlacement placement = hostPlacement(MPI_COMM_WORLD);
-    ASSERT_GT(placement.localRanks, cudaDeviceCount()) << "refused although every rank has a GPU: " << e.what();
+    ASSERT_GT(placement.localRanks, cudaDeviceCount())
+        << "refused although every rank has a GPU: " << e.what();
     EXPECT_NE(std::string(e.what()).find("--algo nccl"), std::string::npos) << e.what();
     std::printf("rank %d: refused as expected: %s\n", world().rank(), e.what());
     return;

@@ -62,8 +62,9 @@ TEST(StagedRingErrors, BadOptionsAndArguments) {
   EXPECT_THROW(StagedRingAllReduce(transport, device, noSlots), UsageError);
   StagedRingAllReduce ring(transport, device, AllReduceOptions{});
   EXPECT_EQ(ring.name(), "ring");
-  EXPECT_THROW(ring.run(AllReduceArgs{nullptr, nullptr, 4, DType::kFloat32, ReduceOp::kSum}, Clock::now() + 1s, "x"),
-               UsageError);
+  EXPECT_THROW(
+      ring.run(AllReduceArgs{nullptr, nullptr, 4, DType::kFloat32, ReduceOp::kSum}, Clock::now() + 1s, "x"),
+      UsageError);
 }
 
 // One rank never joins: its peers stop at the deadline with a TimeoutError naming the operation, and the
@@ -89,7 +90,8 @@ TEST(StagedRingErrors, MissingRankTimesOut) {
     EXPECT_EQ(device.pending(), 0);
   });
   ASSERT_EQ(messages.size(), 2u);
-  for (const std::string& m : messages) EXPECT_NE(m.find("staged ring of 4 KiB: timed out"), std::string::npos) << m;
+  for (const std::string& m : messages)
+    EXPECT_NE(m.find("staged ring of 4 KiB: timed out"), std::string::npos) << m;
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The staged ring's pipeline (suite 'unit'): which segment is in which stage at which tick on the tick model,
 // that stages of consecutive segments overlap, that slots bound it, that every action respects the plan's
 // device-memory dependencies, and that the pipelines of a whole ring always finish.
+#include "backends/staging_pipeline.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "algo/ring_schedule.h"
-#include "backends/staging_pipeline.h"
 #include "core/error.h"
 
 namespace ccb {
@@ -24,8 +25,8 @@ AllReduceOptions segmentsOf(std::size_t segmentBytes, int slots) {
 }
 
 // The events of one rank at one tick, as (kind, step, segment).
-std::set<std::tuple<StageKind, int, std::uint32_t>> activeAt(const std::vector<StagingEvent>& events, int rank,
-                                                             int tick) {
+std::set<std::tuple<StageKind, int, std::uint32_t>> activeAt(const std::vector<StagingEvent>& events,
+                                                             int rank, int tick) {
   std::set<std::tuple<StageKind, int, std::uint32_t>> active;
   for (const StagingEvent& e : events) {
     if (e.rank == rank && e.tick == tick) active.insert({e.action.kind, e.action.step, e.action.segment});
@@ -33,9 +34,11 @@ std::set<std::tuple<StageKind, int, std::uint32_t>> activeAt(const std::vector<S
   return active;
 }
 
-int tickOf(const std::vector<StagingEvent>& events, int rank, StageKind kind, int step, std::uint32_t segment) {
+int tickOf(const std::vector<StagingEvent>& events, int rank, StageKind kind, int step,
+           std::uint32_t segment) {
   for (const StagingEvent& e : events) {
-    if (e.rank == rank && e.action.kind == kind && e.action.step == step && e.action.segment == segment) return e.tick;
+    if (e.rank == rank && e.action.kind == kind && e.action.step == step && e.action.segment == segment)
+      return e.tick;
   }
   return -1;
 }
@@ -45,15 +48,17 @@ int tickOf(const std::vector<StagingEvent>& events, int rank, StageKind kind, in
 TEST(StagingPipeline, ConsecutiveSegmentsOverlapAcrossStages) {
   const auto events = simulateStagedRing(2, 64, 4, segmentsOf(16, 4));
   for (int rank = 0; rank < 2; ++rank) {
-    EXPECT_EQ(activeAt(events, rank, 0), (std::set<std::tuple<StageKind, int, std::uint32_t>>{
-                                             {StageKind::kCopyOut, 0, 0}}));
+    EXPECT_EQ(activeAt(events, rank, 0),
+              (std::set<std::tuple<StageKind, int, std::uint32_t>>{{StageKind::kCopyOut, 0, 0}}));
     // The receive of segment 0 completes in the tick the peer sends it.
-    EXPECT_EQ(activeAt(events, rank, 1), (std::set<std::tuple<StageKind, int, std::uint32_t>>{
-                                             {StageKind::kCopyOut, 0, 1}, {StageKind::kSend, 0, 0},
-                                             {StageKind::kReceive, 0, 0}}));
-    EXPECT_EQ(activeAt(events, rank, 2), (std::set<std::tuple<StageKind, int, std::uint32_t>>{
-                                             {StageKind::kCopyOut, 0, 2}, {StageKind::kSend, 0, 1},
-                                             {StageKind::kReceive, 0, 1}, {StageKind::kLand, 0, 0}}));
+    EXPECT_EQ(activeAt(events, rank, 1),
+              (std::set<std::tuple<StageKind, int, std::uint32_t>>{
+                  {StageKind::kCopyOut, 0, 1}, {StageKind::kSend, 0, 0}, {StageKind::kReceive, 0, 0}}));
+    EXPECT_EQ(activeAt(events, rank, 2),
+              (std::set<std::tuple<StageKind, int, std::uint32_t>>{{StageKind::kCopyOut, 0, 2},
+                                                                   {StageKind::kSend, 0, 1},
+                                                                   {StageKind::kReceive, 0, 1},
+                                                                   {StageKind::kLand, 0, 0}}));
     for (std::uint32_t j = 0; j < 4; ++j) {
       EXPECT_EQ(tickOf(events, rank, StageKind::kCopyOut, 0, j), static_cast<int>(j));
       EXPECT_EQ(tickOf(events, rank, StageKind::kSend, 0, j), static_cast<int>(j) + 1);
@@ -78,7 +83,8 @@ TEST(StagingPipeline, OneSlotSerialisesCopyOutAndSend) {
 // Replays one rank's events in tick order and checks that each copy-out and land started only after the
 // actions its plan dependencies name had finished (copy-outs for sends, lands for receives), in an
 // earlier tick.
-void expectDependenciesHonoured(const std::vector<StagingEvent>& events, const ExecutionPlan& plan, int rank) {
+void expectDependenciesHonoured(const std::vector<StagingEvent>& events, const ExecutionPlan& plan,
+                                int rank) {
   std::map<std::tuple<bool, int, std::uint32_t>, int> finishedAt;  // (onSends, step, segment) -> tick
   for (const StagingEvent& e : events) {
     if (e.rank != rank) continue;
@@ -86,16 +92,18 @@ void expectDependenciesHonoured(const std::vector<StagingEvent>& events, const E
     if (e.action.kind == StageKind::kLand) finishedAt[{false, e.action.step, e.action.segment}] = e.tick;
   }
   for (const StagingEvent& e : events) {
-    if (e.rank != rank || (e.action.kind != StageKind::kCopyOut && e.action.kind != StageKind::kLand)) continue;
+    if (e.rank != rank || (e.action.kind != StageKind::kCopyOut && e.action.kind != StageKind::kLand))
+      continue;
     const PlannedStep& ps = plan.steps[e.action.step];
-    const Segment& seg = e.action.kind == StageKind::kCopyOut ? ps.sends[e.action.segment] : ps.recvs[e.action.segment];
+    const Segment& seg =
+        e.action.kind == StageKind::kCopyOut ? ps.sends[e.action.segment] : ps.recvs[e.action.segment];
     for (std::uint32_t d = seg.firstDep; d < seg.firstDep + seg.depCount; ++d) {
       const SegmentDependency& dep = plan.deps[d];
       for (std::uint32_t k = 0; k < dep.count; ++k) {
         const auto it = finishedAt.find({dep.onSends, dep.step, k});
         ASSERT_NE(it, finishedAt.end());
-        EXPECT_LT(it->second, e.tick) << "rank " << rank << " step " << e.action.step << " segment "
-                                      << e.action.segment;
+        EXPECT_LT(it->second, e.tick)
+            << "rank " << rank << " step " << e.action.step << " segment " << e.action.segment;
       }
     }
   }
@@ -113,8 +121,8 @@ struct RingCase {
 TEST(StagingPipeline, EveryRingFinishesWithEveryStageOnceAndInOrder) {
   std::vector<RingCase> cases;
   for (int ranks = 1; ranks <= 6; ++ranks) {
-    for (std::size_t count : {std::size_t{0}, std::size_t{1}, static_cast<std::size_t>(ranks - 1), std::size_t{13},
-                              std::size_t{100}}) {
+    for (std::size_t count : {std::size_t{0}, std::size_t{1}, static_cast<std::size_t>(ranks - 1),
+                              std::size_t{13}, std::size_t{100}}) {
       for (std::size_t segmentBytes : {std::size_t{4}, std::size_t{12}, std::size_t{1} << 20}) {
         for (int slots : {1, 2, 4}) cases.push_back({ranks, count, segmentBytes, slots});
       }
@@ -145,7 +153,8 @@ TEST(StagingPipeline, EveryRingFinishesWithEveryStageOnceAndInOrder) {
       }
       std::size_t segments = 0;
       for (const PlannedStep& ps : plan.steps) segments += ps.sends.size() + ps.recvs.size();
-      const auto mine = std::count_if(events.begin(), events.end(), [&](const StagingEvent& e) { return e.rank == rank; });
+      const auto mine =
+          std::count_if(events.begin(), events.end(), [&](const StagingEvent& e) { return e.rank == rank; });
       EXPECT_EQ(static_cast<std::size_t>(mine), 2 * segments);
       expectDependenciesHonoured(events, plan, rank);
     }

@@ -50,7 +50,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 "$validate" --ranks 2,3 --rate 200mbit -b 64K -e 1M -f 4 -n 2 -w 1 --ccbench "$ccbench" --ccsim "$ccsim" \
-  --out-dir "$work/out" --name-prefix "$prefix" -q
+  --out-dir "$work/out" --name-prefix "$prefix" --no-plot -q
 status=$?
 if [[ $status -eq 77 ]]; then
   echo "SKIP: scripts/validate says this machine cannot host a cluster"
