@@ -279,7 +279,7 @@ json readDocument(const std::string& path) {
   json doc;
   try {
     doc = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e999
     throw UsageError(path + ": not valid JSON (truncated or malformed): " + e.what());
   }
   if (!doc.is_object()) throw UsageError(path + ": not a ccbench document (expected a JSON object)");
