@@ -38,7 +38,6 @@ std::vector<std::string> parseAlgos(std::string_view text) {
   return algos;
 }
 
-
 // The settings line of the table header.
 std::string settingsLine(const AllReduceConfig& config) {
   const SweepOptions& sweep = config.sweep;

@@ -57,6 +57,12 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
+std::string scientific(double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2e", value);
+  return text;
+}
+
 constexpr const char* kHogwildRowFormat = "%12s %11s %7s %9s %8s %11s %11s %12s %10s %7s";
 
 std::string hogwildColumns(const char* size, const char* count, const char* variant, const char* sparsity,
@@ -177,7 +183,7 @@ class HogwildSweep {
               << " updates per rank and run, variants " << variants << ", seed " << config_.seed << "\n#\n";
     std::string names = hogwildColumns("size", "count", "variant", "sparsity", "upd/rank", "median", "p99",
                                        "updates/s", "lost", "#wrong");
-    std::string units = hogwildColumns("(B)", "(elements)", "", "", "", "(us)", "(us)", "", "(%)", "");
+    std::string units = hogwildColumns("(B)", "(elements)", "", "", "", "(us)", "(us)", "", "(fraction)", "");
     names[0] = '#';
     units[0] = '#';
     std::cout << names << '\n' << units << std::endl;
@@ -381,7 +387,7 @@ std::string formatHogwildRow(const Record& record) {
                         std::to_string(extra.at("updates_per_rank").get<std::int64_t>()).c_str(),
                         fixed(record.time.median, 1).c_str(), fixed(record.time.p99, 1).c_str(),
                         fixed(extra.at("updates_per_s").get<double>(), 0).c_str(),
-                        fixed(100 * extra.at("lost_fraction").get<double>(), 3).c_str(), wrong.c_str());
+                        scientific(extra.at("lost_fraction").get<double>()).c_str(), wrong.c_str());
 }
 
 int runHogwildCommand(const HogwildConfig& config, const std::string& commandLine) {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cmath>
 #include <limits>
 
 #include "core/error.h"
@@ -55,12 +54,14 @@ bool parseCheck(std::string_view text) {
   throw UsageError("--check must be 0 or 1, got " + singleQuoted(text));
 }
 
+// Capped at a day so that now + timeout stays far from the clock's range.
 double parseTimeout(std::string_view text) {
+  constexpr double kMaxSeconds = 86400;
   const std::string value(trim(text));
   double seconds = 0;
   const auto [end, err] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (err != std::errc() || end != value.data() + value.size() || !std::isfinite(seconds) || seconds <= 0) {
-    throw UsageError("--timeout must be a positive number of seconds, got " + singleQuoted(text));
+  if (err != std::errc() || end != value.data() + value.size() || !(seconds > 0 && seconds <= kMaxSeconds)) {
+    throw UsageError("--timeout must be a positive number of seconds up to 86400, got " + singleQuoted(text));
   }
   return seconds;
 }

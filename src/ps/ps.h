@@ -80,7 +80,7 @@ struct PsWorkerResult {
   double timedUs = 0;             // first timed attempt's start to the last attempt's end
   std::int64_t attempts = 0;      // steps started (pushed)
   std::int64_t pushMessages = 0;  // (attempt, server) pushes sent
-  std::int64_t appliedReplies = 0;
+  std::int64_t appliedTimed = 0;  // timed attempts that every server applied (not dropped)
   bool stopped = false;           // stopped by --fail
   long long wrong = -1;           // sync: elements of the final parameters that differ; -1 unchecked
   std::vector<std::byte> params;  // the parameters after the last reply

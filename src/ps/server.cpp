@@ -36,6 +36,7 @@ PsServer::PsServer(Transport& transport, Reducer& reducer, const PsSetup& setup,
   if (setup.mode == PsMode::kSync || setup.mode == PsMode::kBackup) {
     sum_.resize(shard_.range.bytes);
     sumCount_.assign(shard_.parts.size(), 0);
+    firstFolded_.assign(shard_.parts.size(), -1);
   }
   const Clock::time_point now = Clock::now();
   slots_.resize(static_cast<std::size_t>(setup.layout.workers()));
@@ -78,18 +79,7 @@ bool PsServer::pollPush(int worker, Clock::time_point now) {
   // Partitions are taken in order, each as soon as it is in: a sync step sums while later ones still arrive.
   while (slot.nextPart < slot.partRequests.size() && slot.partRequests[slot.nextPart]->test()) {
     slot.partRequests[slot.nextPart].reset();
-    if (slot.fate == PushFate::kCounted) {
-      const ByteRange& part = shard_.parts[slot.nextPart];
-      int& folded = sumCount_[slot.nextPart];
-      std::byte* sum = sum_.data() + part.offset;
-      const std::byte* pushed = slot.pushData.data() + part.offset;
-      if (folded == 0) {
-        reducer_.copy(sum, pushed, part.bytes);
-      } else {
-        reducer_.reduce(sum, sum, pushed, part.bytes / elementBytes(), setup_.dtype, ReduceOp::kSum);
-      }
-      ++folded;
-    }
+    if (slot.fate == PushFate::kCounted) foldPart(worker, slot.nextPart);
     ++slot.nextPart;
     slot.lastHeard = now;
     progressed = true;
@@ -107,13 +97,42 @@ bool PsServer::pollPush(int worker, Clock::time_point now) {
   return progressed;
 }
 
+// A counted push stays in its receive buffer until the step completes (its worker is held, so nothing is
+// received into that buffer before), which saves a copy: the first push of a partition is only noted, the
+// second is added to it into sum_, later ones into sum_.
+void PsServer::foldPart(int worker, std::size_t part) {
+  const ByteRange& range = shard_.parts[part];
+  int& folded = sumCount_[part];
+  const std::byte* pushed = slots_[static_cast<std::size_t>(worker)].pushData.data() + range.offset;
+  std::byte* sum = sum_.data() + range.offset;
+  if (folded == 0) {
+    firstFolded_[part] = worker;
+  } else {
+    const std::byte* earlier =
+        folded == 1 ? slots_[static_cast<std::size_t>(firstFolded_[part])].pushData.data() + range.offset
+                    : sum;
+    reducer_.reduce(sum, earlier, pushed, range.bytes / elementBytes(), setup_.dtype, ReduceOp::kSum);
+  }
+  ++folded;
+}
+
 void PsServer::applyStep() {
   const int quorum = book_.stepQuorum();
-  for (int folded : sumCount_) CCB_CHECK_EQ(folded, quorum);
-  const std::size_t count = params_.size() / elementBytes();
-  // The average of the step's pushes, divided once, then added to the parameters (learning rate 1).
-  reducer_.finalize(sum_.data(), count, setup_.dtype, ReduceOp::kAvg, quorum);
-  reducer_.reduce(params_.data(), params_.data(), sum_.data(), count, setup_.dtype, ReduceOp::kSum);
+  for (std::size_t part = 0; part < shard_.parts.size(); ++part) {
+    CCB_CHECK_EQ(sumCount_[part], quorum);
+    const ByteRange& range = shard_.parts[part];
+    const std::size_t count = range.bytes / elementBytes();
+    std::byte* params = params_.data() + range.offset;
+    // The average of the step's pushes, divided once, then added to the parameters (learning rate 1). A
+    // quorum of one is its own average, still in its receive buffer.
+    std::byte* average = sum_.data() + range.offset;
+    if (quorum == 1) {
+      average = slots_[static_cast<std::size_t>(firstFolded_[part])].pushData.data() + range.offset;
+    } else {
+      reducer_.finalize(average, count, setup_.dtype, ReduceOp::kAvg, quorum);
+    }
+    reducer_.reduce(params, params, average, count, setup_.dtype, ReduceOp::kSum);
+  }
   std::fill(sumCount_.begin(), sumCount_.end(), 0);
   book_.completeStep();
 }

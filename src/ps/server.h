@@ -47,7 +47,7 @@ class PsServer {
 
   void postPushReceives(Slot& slot);
   bool pollPush(int worker, Clock::time_point now);
-  void foldPart(std::size_t part);
+  void foldPart(int worker, std::size_t part);
   void applyStep();
   void sendReply(const ReplyTicket& ticket, Clock::time_point now);
   bool pollReplies(Slot& slot);
@@ -61,9 +61,10 @@ class PsServer {
   const Shard& shard_;
   ServerBook book_;
   std::vector<std::byte> params_;
-  std::vector<std::byte> sum_;  // sync/backup: the step's pushes, folded partition by partition
-  std::vector<int> sumCount_;   // pushes folded into each partition of sum_
-  std::vector<Slot> slots_;     // by worker index
+  std::vector<std::byte> sum_;    // sync/backup: the step's pushes, folded partition by partition
+  std::vector<int> sumCount_;     // pushes folded into each partition of sum_
+  std::vector<int> firstFolded_;  // the worker whose push came first in each partition
+  std::vector<Slot> slots_;       // by worker index
   std::vector<int> failedRanks_;
 };
 

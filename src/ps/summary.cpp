@@ -12,7 +12,7 @@ constexpr std::size_t kWorkerFields = 9;  // present, rank, attempts, pushes, ap
                                           // timedUs, samples
 constexpr std::size_t kServerFields = 11;  // present, server, received, applied, applied timed, dropped,
                                            // version, max lead, wrong, fewest and most step pushes
-constexpr std::size_t kSampleSeries = 5;  // step, compute, push, idle, pull
+constexpr std::size_t kSampleSeries = 5;   // step, compute, push, idle, pull
 
 // Appends to a slot; never writes a value below -1 (the gather's "absent").
 class SlotWriter {
@@ -64,9 +64,6 @@ void appendAll(std::vector<double>& to, const std::vector<double>& from) {
 PsSummary summarizePs(const std::vector<PsRankResult>& ranks) {
   PsSummary summary;
   std::vector<double> step, compute, push, pull, idle;
-  double longestTimedUs = 0;
-  std::int64_t appliedTimed = 0;
-  int servers = 0;
   bool checked = false;
   long long wrong = 0;
   std::set<int> failed;
@@ -78,7 +75,10 @@ PsSummary summarizePs(const std::vector<PsRankResult>& ranks) {
       appendAll(push, worker.pushUs);
       appendAll(pull, worker.pullUs);
       appendAll(idle, worker.idleUs);
-      longestTimedUs = std::max(longestTimedUs, worker.timedUs);
+      // Each worker's own rate: in async runs fast workers finish early, so one run-wide duration would
+      // dilute their rate with the time the slowest worker runs alone.
+      if (worker.timedUs > 0)
+        summary.updatesPerS += static_cast<double>(worker.appliedTimed) / (worker.timedUs * 1e-6);
       summary.pushMessages += worker.pushMessages;
       if (worker.stopped) summary.stoppedWorkerRanks.push_back(worker.rank);
       if (worker.wrong >= 0) {
@@ -88,11 +88,9 @@ PsSummary summarizePs(const std::vector<PsRankResult>& ranks) {
     }
     const PsServerResult& server = rank.server;
     if (server.present) {
-      ++servers;
       summary.received += server.received;
       summary.applied += server.applied;
       summary.dropped += server.dropped;
-      appliedTimed += server.appliedTimed;
       summary.maxLead = std::max(summary.maxLead, server.maxLead);
       for (const auto& [staleness, count] : server.staleness) summary.staleness[staleness] += count;
       for (int count : server.stepPushCounts) {
@@ -111,9 +109,6 @@ PsSummary summarizePs(const std::vector<PsRankResult>& ranks) {
   summary.push = summarize(std::move(push));
   summary.pull = summarize(std::move(pull));
   summary.idle = summarize(std::move(idle));
-  if (servers > 0 && longestTimedUs > 0) {
-    summary.updatesPerS = static_cast<double>(appliedTimed) / servers / (longestTimedUs * 1e-6);
-  }
   summary.lostPushes = summary.pushMessages - summary.applied - summary.dropped;
   summary.failedWorkerRanks.assign(failed.begin(), failed.end());
   summary.wrong = checked ? wrong : -1;
@@ -138,7 +133,7 @@ std::vector<double> encodeRankResult(const PsRankResult& result, int iters, std:
   out.put(worker.rank);
   out.put(static_cast<double>(worker.attempts));
   out.put(static_cast<double>(worker.pushMessages));
-  out.put(static_cast<double>(worker.appliedReplies));
+  out.put(static_cast<double>(worker.appliedTimed));
   out.put(worker.stopped ? 1 : 0);
   out.put(static_cast<double>(worker.wrong));
   out.put(worker.timedUs);
@@ -183,7 +178,7 @@ PsRankResult decodeRankResult(std::span<const double> slot, int iters, std::int6
   worker.rank = static_cast<int>(in.takeInt());
   worker.attempts = in.takeInt();
   worker.pushMessages = in.takeInt();
-  worker.appliedReplies = in.takeInt();
+  worker.appliedTimed = in.takeInt();
   worker.stopped = in.take() > 0;
   worker.wrong = in.takeInt();
   worker.timedUs = in.take();

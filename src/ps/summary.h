@@ -15,7 +15,9 @@ namespace ccb {
 
 struct PsSummary {
   TimeStatsUs step, compute, push, pull, idle;  // pooled over every worker's timed attempts
-  double updatesPerS = 0;  // applied pushes of timed attempts per second (per shard, averaged over servers)
+  // Gradients applied per second: the sum over workers of each one's timed attempts that every server
+  // applied, divided by that worker's timed duration (sync: K per step; backup: K - b per step).
+  double updatesPerS = 0;
   std::map<std::int64_t, std::int64_t> staleness;  // summed over servers
   std::int64_t pushMessages = 0;                   // sent by workers
   std::int64_t received = 0;                       // by servers

@@ -152,6 +152,7 @@ bool PsWorker::pollExchange(Clock::time_point now) {
 }
 
 void PsWorker::finishAttempt(Clock::time_point now) {
+  bool applied = true;
   for (std::size_t server = 0; server < active_.size(); ++server) {
     if (!active_[server]) continue;
     const PsHeader reply = decodeHeader(replyHeaders_[server]);
@@ -160,10 +161,11 @@ void PsWorker::finishAttempt(Clock::time_point now) {
     CCB_CHECK_LT(version_[server], reply.version);
     version_[server] = reply.version;
     done_[server] = (reply.flags & PsHeader::kDone) != 0;
-    if (reply.flags & PsHeader::kApplied) ++result_.appliedReplies;
+    applied = applied && (reply.flags & PsHeader::kApplied) != 0;
   }
   if (attempt_ >= setup_.warmupSteps) {
     if (!timedStart_) timedStart_ = stepStart_;
+    if (applied) ++result_.appliedTimed;
     // push + idle + pull = the exchange: idle is the wait from the last push sent to the last reply header.
     const Clock::time_point replyStart = std::max(*pushEnd_, *headersIn_);
     result_.stepUs.push_back(microseconds(now - stepStart_));

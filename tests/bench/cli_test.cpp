@@ -120,8 +120,10 @@ TEST(AllReduceFlags, EachBadValueGetsOneClearLine) {
   EXPECT_USAGE_ERROR("--warmup=-1", "--warmup must be an integer >= 0, got '-1'");
   EXPECT_USAGE_ERROR("-c 2", "--check must be 0 or 1, got '2'");
   EXPECT_USAGE_ERROR("--inplace yes", "--inplace must be 0 (out-of-place), 1 (in-place) or both, got 'yes'");
-  EXPECT_USAGE_ERROR("--timeout 0", "--timeout must be a positive number of seconds, got '0'");
-  EXPECT_USAGE_ERROR("--timeout soon", "--timeout must be a positive number of seconds, got 'soon'");
+  EXPECT_USAGE_ERROR("--timeout 0", "--timeout must be a positive number of seconds up to 86400, got '0'");
+  EXPECT_USAGE_ERROR("--timeout soon", "--timeout must be a positive number of seconds up to 86400, got 'soon'");
+  EXPECT_USAGE_ERROR("--timeout 1e300", "--timeout must be a positive number of seconds up to 86400");
+  EXPECT_USAGE_ERROR("--timeout nan", "--timeout must be a positive number of seconds up to 86400");
   EXPECT_USAGE_ERROR("--segment 0", "--segment must be at least 1 byte");
   EXPECT_USAGE_ERROR("--segment 6", "--segment 6 does not divide into float32 elements of 4 bytes");
   EXPECT_USAGE_ERROR("--inflight 0", "--inflight must be an integer >= 1, got '0'");

@@ -76,7 +76,7 @@ PsRankResult sampleResult() {
   result.worker.timedUs = 31;
   result.worker.attempts = 4;
   result.worker.pushMessages = 8;
-  result.worker.appliedReplies = 7;
+  result.worker.appliedTimed = 2;
   result.worker.wrong = 0;
   result.server.present = true;
   result.server.server = 0;
@@ -136,8 +136,8 @@ TEST(Summary, PoolsWorkersAndChecksTheAccounting) {
   EXPECT_EQ(summary.failedWorkerRanks, (std::vector<int>{1, 4}));
   EXPECT_EQ(summary.stoppedWorkerRanks, (std::vector<int>{4}));
   EXPECT_EQ(summary.wrong, 0);
-  // 6 timed applied pushes on one server over the longest worker's 62 us.
-  EXPECT_NEAR(summary.updatesPerS, 6 / 62e-6, 1e-6);
+  // Worker a applied 2 timed pushes in 31 us, worker b none in 62 us.
+  EXPECT_NEAR(summary.updatesPerS, 2 / 31e-6, 1e-6);
 }
 
 }  // namespace
