@@ -17,11 +17,11 @@ namespace ccb {
 namespace {
 
 bool isTransportVariable(std::string_view name) {
-  constexpr std::string_view kExact[] = {"UCX_TLS", "UCX_NET_DEVICES", "NCCL_ALGO", "NCCL_PROTO"};
+  constexpr std::string_view kExact[] = {"NCCL_ALGO", "NCCL_PROTO"};
   // MPICH's launcher (Hydra) sets this one in every process it starts: it records no choice of the user.
   constexpr std::string_view kSetByLauncher = "MPIR_CVAR_CH3_INTERFACE_HOSTNAME";
   return std::find(std::begin(kExact), std::end(kExact), name) != std::end(kExact) ||
-         (name.starts_with("MPIR_CVAR_") && name != kSetByLauncher);
+         name.starts_with("UCX_") || (name.starts_with("MPIR_CVAR_") && name != kSetByLauncher);
 }
 
 // Words made only of these characters paste into a shell unchanged; anything else is single-quoted.

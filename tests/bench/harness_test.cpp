@@ -129,7 +129,8 @@ TEST(Context, IsoDateIsUtc) {
 
 TEST(Context, TransportEnvKeepsOnlyTransportSettings) {
   const char* envp[] = {"PATH=/bin", "UCX_TLS=tcp,self", "UCX_NET_DEVICES=eth0", "NCCL_ALGO=Ring",
-                        "NCCL_PROTO=Simple", "NCCL_DEBUG=INFO", "MPIR_CVAR_CH4_NETMOD=ucx", "UCX_TLSX=1",
+                        "NCCL_PROTO=Simple", "NCCL_DEBUG=INFO", "MPIR_CVAR_CH4_NETMOD=ucx", "UCX_RNDV_THRESH=inf",
+                        "XUCX_TLS=1",
                         "MPIR_CVAR_CH3_INTERFACE_HOSTNAME=vm",
                         "BROKEN", nullptr};
   const std::map<std::string, std::string> env = transportEnv(envp);
@@ -137,6 +138,7 @@ TEST(Context, TransportEnvKeepsOnlyTransportSettings) {
                                                      {"NCCL_ALGO", "Ring"},
                                                      {"NCCL_PROTO", "Simple"},
                                                      {"UCX_NET_DEVICES", "eth0"},
+                                                     {"UCX_RNDV_THRESH", "inf"},
                                                      {"UCX_TLS", "tcp,self"}}));
   EXPECT_TRUE(transportEnv(nullptr).empty());
 }
