@@ -2,47 +2,33 @@
 #include "algo/allreduce.h"
 
 #include <cstdint>
-#include <map>
 #include <string>
-#include <utility>
 
 #include "algo/executor.h"
 #include "algo/mpi_allreduce.h"
-#include "algo/ring_schedule.h"
+#include "algo/ring_plan_cache.h"
 #include "core/error.h"
 
 namespace ccb {
 namespace {
 
-// Ring all-reduce: the ring schedule of this rank, cut into segments once per (count, dtype) and cached
-// (a sweep repeats each size many times), run by an executor that keeps its staging buffers.
+// Ring all-reduce: the ring schedule of this rank, cut into segments once per (count, dtype), run by an
+// executor that keeps its staging buffers.
 class RingAllReduce final : public AllReduce {
  public:
   RingAllReduce(Transport& transport, Reducer& reducer, const AllReduceOptions& options)
-      : transport_(transport), executor_(transport, reducer, options) {}
+      : executor_(transport, reducer, options), plans_(transport.rank(), transport.size(), options) {}
 
   std::string name() const override { return "ring"; }
 
   void run(const AllReduceArgs& args, Clock::time_point deadline, const std::string& what) override {
     checkAllReduceArgs(args);
-    executor_.run(planFor(args.count, args.dtype), args, deadline, what);
+    executor_.run(plans_.planFor(args.count, args.dtype), args, deadline, what);
   }
 
  private:
-  const ExecutionPlan& planFor(std::size_t count, DType dtype) {
-    const auto key = std::make_pair(count, dtype);
-    auto it = plans_.find(key);
-    if (it == plans_.end()) {
-      const std::size_t elementBytes = dtypeSize(dtype);
-      const Schedule schedule = ringAllReduceSchedule(transport_.rank(), transport_.size(), count, elementBytes);
-      it = plans_.emplace(key, planExecution(schedule, elementBytes, executor_.options())).first;
-    }
-    return it->second;
-  }
-
-  Transport& transport_;
   ScheduleExecutor executor_;
-  std::map<std::pair<std::size_t, DType>, ExecutionPlan> plans_;
+  RingPlanCache plans_;
 };
 
 }  // namespace
