@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -17,10 +18,85 @@ using nlohmann::json;
 
 namespace {
 
-using Key = std::tuple<std::string, std::string, int, int, std::uint64_t>;  // collective, algo, ranks, dtype, bytes
+// collective, algo, variant, ranks, dtype, bytes
+using Key = std::tuple<std::string, std::string, std::string, int, int, std::uint64_t>;
+
+// A number, or a statistic written as {"median": ...}; nullopt otherwise.
+std::optional<double> medianOf(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_object()) {
+    const auto it = value.find("median");
+    if (it != value.end() && it->is_number()) return it->get<double>();
+  }
+  return std::nullopt;
+}
+
+std::optional<double> extraNumber(const Record& r, const std::string& key) {
+  const auto it = r.extra.find(key);
+  if (it == r.extra.end()) return std::nullopt;
+  return medianOf(*it);
+}
+
+// Training runs differ by their straggler beyond the key's fields: the slow worker's factor joins them.
+std::string variantOf(const Record& r) {
+  if (r.collective != "train") return "";
+  const auto it = r.extra.find("straggler");
+  if (it == r.extra.end() || !it->is_object()) return "";
+  const auto factor = it->find("factor");
+  if (factor == it->end() || !factor->is_number() || factor->get<double>() == 1.0) return "";
+  char text[48];
+  std::snprintf(text, sizeof text, "straggler x%g", factor->get<double>());
+  return text;
+}
 
 Key keyOf(const Record& r, const std::string& algo) {
-  return {r.collective, algo, r.ranks, static_cast<int>(r.dtype), r.bytes};
+  return {r.collective, algo, variantOf(r), r.ranks, static_cast<int>(r.dtype), r.bytes};
+}
+
+// Settings of a training strategy that the key does not hold; a pair that disagrees is no comparison.
+bool settingsAgree(const Record& m, const Record& p) {
+  for (const char* key : {"backup", "staleness_bound", "servers"}) {
+    const std::optional<double> a = extraNumber(m, key);
+    const std::optional<double> b = extraNumber(p, key);
+    if (a && b && *a != *b) return false;
+  }
+  return true;
+}
+
+double relativeError(double measured, double predicted) {
+  return measured != 0 ? (predicted - measured) / measured : 0.0;
+}
+
+// Per-bucket finish times when both records list the same number of buckets.
+std::vector<MetricError> bucketErrors(const Record& m, const Record& p) {
+  std::vector<MetricError> out;
+  const auto mb = m.extra.find("buckets");
+  const auto pb = p.extra.find("buckets");
+  if (mb == m.extra.end() || pb == p.extra.end() || !mb->is_array() || !pb->is_array() || mb->size() != pb->size()) {
+    return out;
+  }
+  for (std::size_t j = 0; j < mb->size(); ++j) {
+    const json& a = (*mb)[j];
+    const json& b = (*pb)[j];
+    if (!a.is_object() || !b.is_object() || !a.contains("finish_us") || !b.contains("finish_us")) return {};
+    const std::optional<double> ma = medianOf(a["finish_us"]);
+    const std::optional<double> pa = medianOf(b["finish_us"]);
+    if (!ma || !pa) return {};
+    out.push_back({"bucket " + std::to_string(j) + " finish_us", *ma, *pa, relativeError(*ma, *pa)});
+  }
+  return out;
+}
+
+constexpr const char* kMetrics[] = {"updates_per_s", "exposed_fraction", "overhead_fraction"};
+
+std::vector<MetricError> metricErrors(const Record& m, const Record& p) {
+  std::vector<MetricError> out;
+  for (const char* name : kMetrics) {
+    const std::optional<double> a = extraNumber(m, name);
+    const std::optional<double> b = extraNumber(p, name);
+    if (a && b && std::isfinite(*a) && std::isfinite(*b)) out.push_back({name, *a, *b, relativeError(*a, *b)});
+  }
+  return out;
 }
 
 // Index records by key; an out-of-place record replaces an in-place one, other repeats are counted.
@@ -48,9 +124,9 @@ std::string regimeOf(const Record& predicted, std::uint64_t thresholdBytes) {
 
 void pickFastest(Comparison& c) {
   // Group by everything but the algorithm.
-  std::map<std::tuple<std::string, int, int, std::uint64_t>, std::vector<const ComparedPoint*>> groups;
+  std::map<std::tuple<std::string, std::string, int, int, std::uint64_t>, std::vector<const ComparedPoint*>> groups;
   for (const ComparedPoint& p : c.points) {
-    groups[{p.collective, p.ranks, static_cast<int>(p.dtype), p.bytes}].push_back(&p);
+    groups[{p.collective, p.variant, p.ranks, static_cast<int>(p.dtype), p.bytes}].push_back(&p);
   }
   for (const auto& [key, members] : groups) {
     if (members.size() < 2) continue;
@@ -58,9 +134,9 @@ void pickFastest(Comparison& c) {
     auto byPredicted = [](const ComparedPoint* a, const ComparedPoint* b) { return a->predictedUs < b->predictedUs; };
     FastestPick pick;
     pick.collective = std::get<0>(key);
-    pick.ranks = std::get<1>(key);
-    pick.dtype = static_cast<DType>(std::get<2>(key));
-    pick.bytes = std::get<3>(key);
+    pick.ranks = std::get<2>(key);
+    pick.dtype = static_cast<DType>(std::get<3>(key));
+    pick.bytes = std::get<4>(key);
     pick.measured = (*std::min_element(members.begin(), members.end(), byMeasured))->algo;
     pick.predicted = (*std::min_element(members.begin(), members.end(), byPredicted))->algo;
     if (pick.measured == pick.predicted) ++c.agree;
@@ -104,10 +180,16 @@ Comparison compareRecords(const std::vector<Record>& measured, const std::vector
   const auto p = index(predicted, {}, c.duplicatesIgnored);
   std::vector<double> all;
   std::map<std::string, std::vector<double>> byRegime;
+  std::vector<double> bucketRel;
+  std::map<std::string, std::vector<double>> metricRel;
   for (const auto& [key, mr] : m) {
     const auto it = p.find(key);
     if (it == p.end()) continue;
     const Record& pr = *it->second;
+    if (!settingsAgree(*mr, pr)) {
+      ++c.mismatchedSettings;
+      continue;
+    }
     if (!(mr->time.median > 0)) {
       throw UsageError("compare: measured " + mr->algo + " at " + std::to_string(mr->bytes) + " bytes has time " +
                        std::to_string(mr->time.median) + " us (must be > 0)");
@@ -115,6 +197,7 @@ Comparison compareRecords(const std::vector<Record>& measured, const std::vector
     ComparedPoint point;
     point.collective = std::get<0>(key);
     point.algo = std::get<1>(key);
+    point.variant = std::get<2>(key);
     point.ranks = mr->ranks;
     point.dtype = mr->dtype;
     point.op = mr->op;
@@ -123,6 +206,10 @@ Comparison compareRecords(const std::vector<Record>& measured, const std::vector
     point.predictedUs = pr.time.median;
     point.relError = (point.predictedUs - point.measuredUs) / point.measuredUs;
     point.regime = regimeOf(pr, options.regimeThresholdBytes);
+    point.buckets = bucketErrors(*mr, pr);
+    point.metrics = metricErrors(*mr, pr);
+    for (const MetricError& b : point.buckets) bucketRel.push_back(b.relError);
+    for (const MetricError& e : point.metrics) metricRel[e.name].push_back(e.relError);
     all.push_back(point.relError);
     byRegime[point.regime].push_back(point.relError);
     c.points.push_back(point);
@@ -134,15 +221,29 @@ Comparison compareRecords(const std::vector<Record>& measured, const std::vector
   }
   c.all = summarizeErrors(all);
   for (const auto& [regime, errors] : byRegime) c.byRegime[regime] = summarizeErrors(errors);
+  c.bucketFinish = summarizeErrors(bucketRel);
+  for (const auto& [name, errors] : metricRel) c.byMetric[name] = summarizeErrors(errors);
   pickFastest(c);
   return c;
 }
 
 json toJson(const ComparedPoint& p) {
-  return {{"collective", p.collective}, {"algo", p.algo},       {"ranks", p.ranks},
-          {"dtype", dtypeName(p.dtype)}, {"op", opName(p.op)},  {"bytes", p.bytes},
-          {"measured_us", p.measuredUs}, {"predicted_us", p.predictedUs}, {"rel_error", p.relError},
-          {"regime", p.regime}};
+  json j = {{"collective", p.collective}, {"algo", p.algo},       {"ranks", p.ranks},
+            {"dtype", dtypeName(p.dtype)}, {"op", opName(p.op)},  {"bytes", p.bytes},
+            {"measured_us", p.measuredUs}, {"predicted_us", p.predictedUs}, {"rel_error", p.relError},
+            {"regime", p.regime}};
+  if (!p.variant.empty()) j["variant"] = p.variant;
+  if (!p.buckets.empty()) {
+    json buckets = json::array();
+    for (const MetricError& b : p.buckets) {
+      buckets.push_back({{"measured_finish_us", b.measured}, {"predicted_finish_us", b.predicted}, {"rel_error", b.relError}});
+    }
+    j["buckets"] = buckets;
+  }
+  for (const MetricError& m : p.metrics) {
+    j["metrics"][m.name] = {{"measured", m.measured}, {"predicted", m.predicted}, {"rel_error", m.relError}};
+  }
+  return j;
 }
 
 json summaryJson(const Comparison& c) {
@@ -158,6 +259,24 @@ json summaryJson(const Comparison& c) {
   }
   s["fastest_algo"] = picks;
   if (c.duplicatesIgnored > 0) s["duplicates_ignored"] = c.duplicatesIgnored;
+  if (c.mismatchedSettings > 0) s["mismatched_settings"] = c.mismatchedSettings;
+  if (c.bucketFinish.points > 0) s["bucket_finish"] = toJson(c.bucketFinish);
+  if (!c.byMetric.empty()) {
+    json metrics = json::object();
+    for (const auto& [name, summary] : c.byMetric) metrics[name] = toJson(summary);
+    s["metrics"] = metrics;
+  }
+  // The overlap figure of issue 8, point by point: exposed communication over the no-overlap communication.
+  json fractions = json::array();
+  for (const ComparedPoint& p : c.points) {
+    for (const MetricError& m : p.metrics) {
+      if (m.name == "exposed_fraction" || m.name == "overhead_fraction") {
+        fractions.push_back({{"algo", p.algo}, {"ranks", p.ranks}, {"bytes", p.bytes}, {"metric", m.name},
+                             {"measured", m.measured}, {"predicted", m.predicted}});
+      }
+    }
+  }
+  if (!fractions.empty()) s["overlap_fractions"] = fractions;
   return s;
 }
 
@@ -168,19 +287,33 @@ std::string comparisonTable(const Comparison& c) {
                 "measured_us", "predicted_us", "error", "regime");
   os << line;
   for (const ComparedPoint& p : c.points) {
-    std::snprintf(line, sizeof line, "%-20s %6d %-9s %10s %12.2f %12.2f %+8.1f%%  %s\n", p.algo.c_str(), p.ranks,
+    const std::string label = p.variant.empty() ? p.algo : p.algo + " (" + p.variant + ")";
+    std::snprintf(line, sizeof line, "%-20s %6d %-9s %10s %12.2f %12.2f %+8.1f%%  %s\n", label.c_str(), p.ranks,
                   std::string(dtypeName(p.dtype)).c_str(), formatBytes(p.bytes).c_str(), p.measuredUs, p.predictedUs,
                   100 * p.relError, p.regime.c_str());
     os << line;
+    for (const MetricError& m : p.buckets) {
+      std::snprintf(line, sizeof line, "  %-40s %12.2f %12.2f %+8.1f%%\n", m.name.c_str(), m.measured, m.predicted,
+                    100 * m.relError);
+      os << line;
+    }
+    for (const MetricError& m : p.metrics) {
+      std::snprintf(line, sizeof line, "  %-40s %12.4g %12.4g %+8.1f%%\n", m.name.c_str(), m.measured, m.predicted,
+                    100 * m.relError);
+      os << line;
+    }
   }
   auto summaryLine = [&](const std::string& label, const ErrorSummary& s) {
-    std::snprintf(line, sizeof line, "%-10s %5zu points  median %6.1f%%  p90 %6.1f%%  max %6.1f%%  geomean %6.1f%%\n",
+    std::snprintf(line, sizeof line, "%-17s %5zu points  median %6.1f%%  p90 %6.1f%%  max %6.1f%%  geomean %6.1f%%\n",
                   label.c_str(), s.points, 100 * s.medianApe, 100 * s.p90Ape, 100 * s.maxApe, 100 * s.geomeanApe);
     os << line;
   };
   os << "\nabsolute percentage error\n";
   summaryLine("all", c.all);
   for (const auto& [regime, s] : c.byRegime) summaryLine(regime, s);
+  if (c.bucketFinish.points > 0) summaryLine("buckets", c.bucketFinish);
+  for (const auto& [name, s] : c.byMetric) summaryLine(name, s);
+  if (c.mismatchedSettings > 0) os << c.mismatchedSettings << " pair(s) not joined: backup, staleness or servers differ\n";
   os << "fastest algorithm: model agrees at " << c.agree << " of " << c.fastest.size() << " size(s)";
   for (const FastestPick& f : c.fastest) {
     if (f.measured != f.predicted) {

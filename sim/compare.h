@@ -1,5 +1,9 @@
 // ccsim compare: joins measured and predicted records on (collective, algo, ranks, dtype, bytes) and says
 // how far the model is from the measurements, per point and in summary (schema.md, "Comparison").
+// Training records ("train") also join on their straggler factor (extra.straggler.factor, 1 when null), and
+// a backup_ps / ssp_ps pair whose "backup" / "staleness_bound" differ is not joined. Beyond the median time,
+// a point compares what both records carry: per-bucket finish times (overlap: extra.buckets[j].finish_us),
+// and the metrics updates_per_s (train), exposed_fraction and overhead_fraction (overlap).
 #pragma once
 
 #include <cstdint>
@@ -20,9 +24,18 @@ struct CompareOptions {
   std::map<std::string, std::string> algoMap;
 };
 
+// One secondary quantity of a point, measured and predicted.
+struct MetricError {
+  std::string name;  // "updates_per_s", "exposed_fraction", "bucket 3 finish_us", ...
+  double measured = 0;
+  double predicted = 0;
+  double relError = 0;  // (predicted - measured) / measured; 0 when measured is 0
+};
+
 struct ComparedPoint {
   std::string collective;
   std::string algo;
+  std::string variant;  // train: "straggler x3" (a factor other than 1), else empty
   int ranks = 0;
   DType dtype = DType::kFloat32;
   ReduceOp op = ReduceOp::kSum;
@@ -31,6 +44,8 @@ struct ComparedPoint {
   double predictedUs = 0;
   double relError = 0;  // (predicted - measured) / measured
   std::string regime;   // "latency" | "bandwidth"
+  std::vector<MetricError> buckets;  // finish time of bucket j, when both records list the same number
+  std::vector<MetricError> metrics;  // named secondary metrics both records carry
 };
 
 // Absolute percentage errors as fractions (0.04 = 4%).
@@ -60,6 +75,9 @@ struct Comparison {
   std::vector<FastestPick> fastest;
   std::size_t agree = 0;  // entries of `fastest` where both pick the same algorithm
   std::size_t duplicatesIgnored = 0;  // measured or predicted points with a key seen before
+  std::size_t mismatchedSettings = 0;  // train pairs whose backup or staleness bound differ (not joined)
+  ErrorSummary bucketFinish;           // over every compared bucket finish time
+  std::map<std::string, ErrorSummary> byMetric;
 };
 
 // Median times are compared. When several measured records share a key, an out-of-place one is preferred,

@@ -93,6 +93,25 @@ std::pair<double, double> support(const ComputeDistribution& d) {
   CCB_CHECK(false);
 }
 
+// P(at least k of the workers are done), worker i done with probability done[i]: the Poisson-binomial
+// tail, by dynamic programming over workers (exact[j] = P(exactly j done so far)).
+double atLeastDone(const std::vector<double>& done, int k) {
+  std::vector<double> exact(done.size() + 1, 0.0);
+  exact[0] = 1;
+  for (std::size_t i = 0; i < done.size(); ++i) {
+    for (std::size_t j = i + 1; j > 0; --j) exact[j] = exact[j] * (1 - done[i]) + exact[j - 1] * done[i];
+    exact[0] *= 1 - done[i];
+  }
+  double tail = 0;
+  for (std::size_t j = static_cast<std::size_t>(k); j < exact.size(); ++j) tail += exact[j];
+  return std::min(1.0, tail);
+}
+
+// A distribution with a single value (normal with sd 0, uniform with low = high).
+bool isDegenerate(const ComputeDistribution& d) {
+  return (d.kind == DistKind::kNormal && d.b == 0) || (d.kind == DistKind::kUniform && d.a == d.b);
+}
+
 }  // namespace
 
 ComputeDistribution ComputeDistribution::normal(double meanUs, double sdUs) {
@@ -159,6 +178,24 @@ double mean(const ComputeDistribution& d) {
     case DistKind::kEmpirical: {
       double sum = 0;
       for (double x : d.samples) sum += x;
+      return sum / static_cast<double>(d.samples.size());
+    }
+  }
+  CCB_CHECK(false);
+}
+
+double variance(const ComputeDistribution& d) {
+  switch (d.kind) {
+    case DistKind::kNormal:
+      return d.b * d.b;
+    case DistKind::kShiftedExponential:
+      return 1 / (d.b * d.b);
+    case DistKind::kUniform:
+      return (d.b - d.a) * (d.b - d.a) / 12;
+    case DistKind::kEmpirical: {
+      const double m = mean(d);
+      double sum = 0;
+      for (double x : d.samples) sum += (x - m) * (x - m);
       return sum / static_cast<double>(d.samples.size());
     }
   }
@@ -249,6 +286,62 @@ double expectedMaxScaled(const ComputeDistribution& d, const std::vector<double>
     double g = 1;
     for (const auto& [f, count] : groups) g *= std::pow(cdf(d, x / f), count);
     return 1 - g;
+  };
+  return lo + simpson(survivor, lo, hi, 20000);
+}
+
+double expectedOrderStatisticScaled(const ComputeDistribution& d, const std::vector<double>& factors, int k) {
+  validate(d);
+  const int n = static_cast<int>(factors.size());
+  if (n < 1 || k < 1 || k > n) {
+    throw UsageError("order statistic " + std::to_string(k) + " of " + std::to_string(n) + " workers is undefined");
+  }
+  for (double f : factors) {
+    if (!(f > 0) || !std::isfinite(f)) throw UsageError("worker compute factors must be > 0");
+  }
+  if (std::all_of(factors.begin(), factors.end(), [](double f) { return f == 1.0; })) {
+    return expectedOrderStatistic(d, k, n);
+  }
+  if (isDegenerate(d)) {
+    // Every worker takes exactly factor x value: the k-th smallest of those.
+    std::vector<double> times;
+    for (double f : factors) times.push_back(f * d.a);
+    std::sort(times.begin(), times.end());
+    return times[static_cast<std::size_t>(k - 1)];
+  }
+  if (k == n) return expectedMaxScaled(d, factors);
+  std::vector<double> done(factors.size());
+  if (d.kind == DistKind::kEmpirical) {
+    // Exact: X_(k) takes one of the values f x_j; P(X_(k) <= v) = P(at least k workers have f_i x <= v).
+    const std::vector<double> s = sortedSamples(d);
+    std::vector<double> values;
+    for (double f : factors) {
+      for (double x : s) values.push_back(f * x);
+    }
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    double expected = 0;
+    double previous = 0;
+    for (double v : values) {
+      for (std::size_t i = 0; i < factors.size(); ++i) {
+        const auto below = std::upper_bound(s.begin(), s.end(), v / factors[i]) - s.begin();
+        done[i] = static_cast<double>(below) / static_cast<double>(s.size());
+      }
+      const double g = atLeastDone(done, k);
+      expected += v * (g - previous);
+      previous = g;
+    }
+    return expected;
+  }
+  // Continuous: E = lo + integral over [lo, hi] of P(X_(k) > x), [lo, hi] covering every worker's support.
+  const auto [low, high] = support(d);
+  const auto [fMin, fMax] = std::minmax_element(factors.begin(), factors.end());
+  const double lo = std::min(*fMin * low, *fMax * low);
+  const double hi = std::max(*fMin * high, *fMax * high);
+  if (hi <= lo) return lo;
+  auto survivor = [&](double x) {
+    for (std::size_t i = 0; i < factors.size(); ++i) done[i] = cdf(d, x / factors[i]);
+    return 1 - atLeastDone(done, k);
   };
   return lo + simpson(survivor, lo, hi, 20000);
 }

@@ -31,6 +31,8 @@ void validate(const ComputeDistribution& dist);
 std::string describe(const ComputeDistribution& dist);
 
 double mean(const ComputeDistribution& dist);
+// Variance of one draw (empirical: of the sample, divided by its size).
+double variance(const ComputeDistribution& dist);
 
 // E[X_(k:n)], the k-th smallest of n independent draws (1 <= k <= n). Normal: numerical integration of the
 // order-statistic density; shifted exponential: c + (1/lambda) sum_{i=n-k+1}^{n} 1/i; uniform:
@@ -40,6 +42,13 @@ double expectedOrderStatistic(const ComputeDistribution& dist, int k, int n);
 double expectedMax(const ComputeDistribution& dist, int n);
 // E[max] of draws where worker i's time is factors[i] times a draw (a slow worker has factor > 1).
 double expectedMaxScaled(const ComputeDistribution& dist, const std::vector<double>& factors);
+
+// E[X_(k)] of draws where worker i's time is factors[i] times a draw: the k-th smallest of n = factors.size()
+// workers that are not identically distributed (a straggler). P(X_(k) <= x) = P(at least k workers are done
+// by x), a Poisson-binomial tail; integrated like expectedMaxScaled (empirical: exact). k = n is
+// expectedMaxScaled; all factors 1 is expectedOrderStatistic. Throws UsageError for k outside 1..n or a
+// factor that is not > 0.
+double expectedOrderStatisticScaled(const ComputeDistribution& dist, const std::vector<double>& factors, int k);
 
 // Expected time of one synchronous step: the slowest worker's compute, then the communication.
 double syncStepUs(const ComputeDistribution& dist, const std::vector<double>& workerFactors, double commUs);

@@ -182,7 +182,8 @@ TEST_F(CcsimCli, PredictErrors) {
   expectRejected({"predict", "--ranks", "4", "-J", path("no/such/dir/out.json")}, "cannot write");
   expectRejected({"predict", "ps", "--ranks", "4", "--compute-us", "10", "--servers", "0", "-J", out}, "servers");
   expectRejected({"predict", "ps", "--ranks", "4", "-J", out}, "--compute-us");
-  expectRejected({"predict", "overlap", "--ranks", "4", "--forward-us", "1", "-J", out}, "--backward-us");
+  expectRejected({"predict", "overlap", "--ranks", "4", "--uniform-layers", "10", "--forward-us", "1", "-J", out}, "--backward-us");
+  expectRejected({"predict", "overlap", "--ranks", "4", "--forward-us", "1", "-J", out}, "no backward time");
   expectRejected({"predict", "straggler", "--ranks", "4", "--dist", "normal:1", "-J", out}, "normal:1");
   expectRejected({"predict", "straggler", "--ranks", "4", "--dist", "normal:1,-2", "-J", out}, "deviation");
   expectRejected({"predict", "straggler", "--ranks", "4", "-J", out}, "--dist");
