@@ -12,6 +12,7 @@
 #include "bench/hogwild_command.h"
 #include "bench/overlap_command.h"
 #include "bench/ps_command.h"
+#include "bench/train_command.h"
 #include "ccb_config.h"
 #include "comm/mpi_transport.h"
 #include "core/error.h"
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   CLI::App* hogwild = ccb::addHogwildCommand(app, hogwildFlags);
   ccb::OverlapFlags overlapFlags;
   CLI::App* overlap = ccb::addOverlapCommand(app, overlapFlags);
+  ccb::TrainFlags trainFlags;
+  CLI::App* train = ccb::addTrainCommand(app, trainFlags);
 
   try {
     app.parse(argc, argv);
@@ -79,6 +82,10 @@ int main(int argc, char** argv) {
     if (overlap->parsed()) {
       const ccb::OverlapConfig config = ccb::validateOverlapFlags(overlapFlags);
       return runUnderMpi(argc, argv, [&](const std::string& command) { return ccb::runOverlapCommand(config, command); });
+    }
+    if (train->parsed()) {
+      const ccb::TrainCommandConfig config = ccb::validateTrainFlags(trainFlags);
+      return runUnderMpi(argc, argv, [&](const std::string& command) { return ccb::runTrainCommand(config, command); });
     }
     return ccb::kExitUsage;
   } catch (const ccb::UsageError& e) {

@@ -58,7 +58,7 @@ PsRankResult runPs(Transport& transport, Reducer& reducer, const PsSetup& setup,
   std::optional<PsServer> server;
   std::optional<PsWorker> worker;
   if (const int index = setup.layout.serverIndex(rank); index >= 0)
-    server.emplace(transport, reducer, setup, index);
+    server.emplace(transport, reducer, setup, index, hooks);
   if (const int index = setup.layout.workerIndex(rank); index >= 0)
     worker.emplace(transport, setup, index, hooks);
 
@@ -85,7 +85,7 @@ PsRankResult runPs(Transport& transport, Reducer& reducer, const PsSetup& setup,
   barrier(transport, Clock::time_point::max(), setup.what + ": waiting for every rank to finish");
 
   PsRankResult result;
-  const bool check = setup.check && !hooks.update;
+  const bool check = setup.check && !hooks.update && !hooks.initialParams;
   if (server) result.server = server->result(check);
   if (worker) result.worker = worker->result(check);
   return result;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,16 @@ struct PsHooks {
   std::function<const std::byte*(int worker, std::int64_t attempt)> update;
   // Called as worker `worker` starts computing attempt `attempt` (from the rank's own thread).
   std::function<void(int worker, std::int64_t attempt)> onComputeStart;
+  // Fills `count` initial parameters starting at element `first` of the vector (a worker its whole vector,
+  // a server its shard). Replaces the accounting pattern's p0 (then nothing is checked). Used by src/train.
+  std::function<void(std::byte* params, std::size_t first, std::size_t count)> initialParams;
+  // Called right after onComputeStart with the parameters the attempt computes on (the freshly pulled ones,
+  // the initial ones for attempt 0). Real work done here overlaps the emulated compute time, which starts
+  // counting before the call. Used by src/train to compute the gradient.
+  std::function<void(int worker, std::int64_t attempt, std::span<const std::byte> params)> onPulled;
+  // Replaces the emulated compute time (ms) drawn for an attempt (the draw is still made, so the random
+  // stream stays the same); e.g. 0 for the no-op steps of a training run that stopped early.
+  std::function<double(int worker, std::int64_t attempt, double drawnMs)> computeMs;
 };
 
 // Checks the setup against the number of ranks without communicating. Throws UsageError with one line for:

@@ -22,7 +22,8 @@ std::string seconds(std::chrono::duration<double> duration) {
 
 }  // namespace
 
-PsServer::PsServer(Transport& transport, Reducer& reducer, const PsSetup& setup, int server)
+PsServer::PsServer(Transport& transport, Reducer& reducer, const PsSetup& setup, int server,
+                   const PsHooks& hooks)
     : transport_(transport),
       reducer_(reducer),
       setup_(setup),
@@ -31,8 +32,12 @@ PsServer::PsServer(Transport& transport, Reducer& reducer, const PsSetup& setup,
       book_(BookOptions{setup.mode, setup.layout.workers(), setup.backup, setup.staleness, setup.totalSteps(),
                         setup.warmupSteps}),
       params_(shard_.range.bytes) {
-  fillInitialParams(params_.data(), params_.size() / elementBytes(), setup.dtype,
-                    shard_.range.offset / elementBytes());
+  if (hooks.initialParams) {
+    hooks.initialParams(params_.data(), shard_.range.offset / elementBytes(), params_.size() / elementBytes());
+  } else {
+    fillInitialParams(params_.data(), params_.size() / elementBytes(), setup.dtype,
+                      shard_.range.offset / elementBytes());
+  }
   if (setup.mode == PsMode::kSync || setup.mode == PsMode::kBackup) {
     sum_.resize(shard_.range.bytes);
     sumCount_.assign(shard_.parts.size(), 0);

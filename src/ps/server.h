@@ -17,7 +17,8 @@ namespace ccb {
 class PsServer {
  public:
   // Allocates the shard (initial parameters of ps/pattern.h) and posts a push receive for every worker.
-  PsServer(Transport& transport, Reducer& reducer, const PsSetup& setup, int server);
+  // `hooks` is only read here (initialParams), not kept.
+  PsServer(Transport& transport, Reducer& reducer, const PsSetup& setup, int server, const PsHooks& hooks = {});
 
   // Tests every outstanding operation once and acts on what completed; true when anything happened. Throws
   // TimeoutError when a worker the run cannot do without stayed silent for setup.timeout.

@@ -34,7 +34,11 @@ PsWorker::PsWorker(Transport& transport, const PsSetup& setup, int worker, const
                stragglerFactor(setup.stragglers, transport.rank())),
       params_(setup.plan.vectorBytes) {
   const std::size_t servers = static_cast<std::size_t>(setup.layout.servers());
-  fillInitialParams(params_.data(), setup.count(), setup.dtype, 0);
+  if (hooks_.initialParams) {
+    hooks_.initialParams(params_.data(), 0, setup.count());
+  } else {
+    fillInitialParams(params_.data(), setup.count(), setup.dtype, 0);
+  }
   if (!hooks_.update) {
     // Scaled by the pushes a step averages, so the average stays an exact integer (ps/pattern.h).
     const std::int64_t quorum = setup.mode == PsMode::kSync     ? setup.layout.workers()
@@ -70,8 +74,10 @@ void PsWorker::startAttempt(Clock::time_point now) {
     return;
   }
   if (hooks_.onComputeStart) hooks_.onComputeStart(worker_, attempt_);
+  if (hooks_.onPulled) hooks_.onPulled(worker_, attempt_, params_);
   stepStart_ = now;
-  const double computeMs = sampler_.nextMs();
+  double computeMs = sampler_.nextMs();
+  if (hooks_.computeMs) computeMs = hooks_.computeMs(worker_, attempt_, computeMs);
   computeEnd_ =
       now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(computeMs));
   state_ = State::kComputing;
