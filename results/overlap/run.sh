@@ -2,6 +2,8 @@
 # Issue 8, prediction side: ccbench overlap on 2 local ranks, ccsim predict overlap of the same configuration
 # (three levels of inputs taken from the measurement), and ccsim compare of each. Run from the repository root
 # after `ninja -C build-sim bench/ccbench sim/ccsim`. Usage: results/overlap/run.sh [BUILD_DIR] [NAME] [ccbench flags]
+# LAUNCH (default "mpiexec -n 2") and CLUSTER (default sim/clusters/local-2ranks.json) may be set in the
+# environment: results/overlap/run_cluster.sh sets them for an emulated cluster.
 set -eu
 B=${1:-build-sim}
 NAME=${2:-resnet50_2ranks}
@@ -9,11 +11,12 @@ shift 2 2>/dev/null || true
 FLAGS=${*:---layers resnet50 --compute-us 40000}
 OUT=results/overlap
 M=$OUT/measured_$NAME.json
-CLUSTER=sim/clusters/local-2ranks.json
+CLUSTER=${CLUSTER:-sim/clusters/local-2ranks.json}
+LAUNCH=${LAUNCH:-mpiexec -n 2}
 if [ ! -f "$M" ]; then
   uptime > "$OUT/load_$NAME.txt"
   # shellcheck disable=SC2086
-  mpiexec -n 2 "$B/bench/ccbench" overlap $FLAGS -n 20 -w 3 -J "$M" | tee "$OUT/measured_$NAME.txt"
+  $LAUNCH "$B/bench/ccbench" overlap $FLAGS -n 20 -w 3 -J "$M" | tee "$OUT/measured_$NAME.txt"
   uptime >> "$OUT/load_$NAME.txt"
 fi
 # shellcheck disable=SC2086
