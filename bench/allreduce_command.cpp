@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -24,8 +25,12 @@
 namespace ccb {
 namespace {
 
+bool contains(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 std::vector<std::string> parseAlgos(std::string_view text) {
-  const std::vector<std::string> known = allReduceNames();
+  const std::vector<std::string> known = allReduceNamesWithBackends();
   std::vector<std::string> algos;
   for (const std::string& name : splitList(text)) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
@@ -48,8 +53,17 @@ std::string settingsLine(const AllReduceConfig& config) {
          std::to_string(sweep.stepFactor) + ", iters " + std::to_string(sweep.iters) + ", warmup " +
          std::to_string(sweep.warmup) + ", check " + (sweep.check ? "1" : "0") + ", inplace " + placement +
          ", algo " + joinList(config.algos, ",") + ", segment " + formatBytes(config.algoOptions.segmentBytes) +
-         ", inflight " + std::to_string(config.algoOptions.maxInFlight) + ", timeout " +
-         seconds.str() + " s";
+         ", inflight " + std::to_string(config.algoOptions.maxInFlight) + ", mem " +
+         std::string(memKindName(config.mem)) + ", timeout " + seconds.str() + " s";
+}
+
+// The "config" object of the document: the flags, plus the versions of the device libraries the run used
+// (NCCL's JSON keys: its version; NCCL_ALGO / NCCL_PROTO are in context.env when set).
+nlohmann::json documentConfig(const AllReduceConfig& config) {
+  nlohmann::json j = allReduceConfigJson(config);
+  if (config.mem == MemKind::kDevice) j["cuda_version"] = cudaVersionText();
+  if (contains(config.algos, "nccl")) j["nccl_version"] = ncclVersionText();
+  return j;
 }
 
 // One sweep on MPI_COMM_WORLD. The constructor does everything that can fail alike on every rank (before
@@ -66,15 +80,21 @@ class AllReduceSweep {
       throw UsageError("--check 1 verifies at most " + std::to_string(kMaxVerifiableRanks) + " ranks, running " +
                        std::to_string(transport_.size()) + " (use -c 0)");
     }
+    if (config_.mem == MemKind::kDevice) bindAndCheckDevice();
     for (const std::string& name : config_.algos) {
-      algorithms_.push_back(makeAllReduce(name, transport_, reducer_, config_.algoOptions));
+      algorithms_.push_back(
+          makeAllReduceOn(config_.mem, name, transport_, reducer_, config_.algoOptions, timeout_));
     }
     context_ = collectRunContext(transport_, crossRank_, command, timeout_);
+    context_.device = memoryDeviceName(config_.mem);
+    allocateBuffers();
     openJson();
     const std::size_t maxBytes = config_.sweep.maxBytes;
-    input_.resize(maxBytes);
-    output_.resize(maxBytes);
-    if (config_.sweep.check) expected_.resize(maxBytes);
+    if (config_.sweep.check) {
+      expected_.resize(maxBytes);
+      // Device results are checked on the host: patterns are written here and copied over, results back.
+      if (config_.mem == MemKind::kDevice) hostStage_.resize(maxBytes);
+    }
   }
 
   int run() {
@@ -109,6 +129,32 @@ class AllReduceSweep {
  private:
   bool isLeader() const { return transport_.rank() == 0; }
 
+  // One GPU per local rank (exclusively when NCCL runs: it refuses two ranks on one GPU), then the memory
+  // check against cudaMemGetInfo before anything is allocated. Both collective: every rank throws alike.
+  void bindAndCheckDevice() {
+    bindDevice(transport_.comm(), contains(config_.algos, "nccl"), timeout_);
+    std::string purpose = "2 buffers of --maxbytes " + formatBytes(config_.sweep.maxBytes);
+    if (contains(config_.algos, "ring")) purpose += " plus the ring's staging scratch";
+    requireDeviceFits(transport_.comm(), deviceBytesPerRank(config_), purpose, timeout_);
+  }
+
+  // The send and receive buffers. A GPU can still refuse them after the check above (NCCL's own buffers,
+  // another process): every rank learns it and throws alike, before the JSON file is written.
+  void allocateBuffers() {
+    std::string problem;
+    try {
+      input_ = allocateBuffer(config_.mem, config_.sweep.maxBytes);
+      output_ = allocateBuffer(config_.mem, config_.sweep.maxBytes);
+    } catch (const UsageError& e) {
+      problem = e.what();
+    }
+    if (crossRank_.max(problem.empty() ? 0 : 1, "allocating the buffers") != 0) {
+      throw UsageError(problem.empty() ? "--mem device: another rank could not allocate its buffers (see its "
+                                         "message)"
+                                       : "--mem " + std::string(memKindName(config_.mem)) + ": " + problem);
+    }
+  }
+
   // Rank 0 writes the empty document now, so an unwritable path stops the run before the sweep; every
   // rank learns the verdict and throws alike.
   void openJson() {
@@ -117,7 +163,7 @@ class AllReduceSweep {
     if (isLeader()) {
       try {
         writer_.emplace(config_.sweep.jsonPath,
-                        makeDocument(DocKind::kMeasured, context_, allReduceConfigJson(config_)));
+                        makeDocument(DocKind::kMeasured, context_, documentConfig(config_)));
       } catch (const UsageError& e) {
         problem = e.what();
       }
@@ -138,7 +184,8 @@ class AllReduceSweep {
     const std::string what = "allreduce " + algorithm.name() + " " + formatBytes(bytes) + " " +
                              std::string(dtypeName(dtype)) + " " + std::string(opName(op)) +
                              (inPlace ? " in-place" : " out-of-place");
-    const PointBuffers buffers{inPlace ? output_.data() : input_.data(), output_.data(), expected_.data()};
+    const PointBuffers buffers{inPlace ? output_->data() : input_->data(), output_->data(), expected_.data(),
+                               config_.mem, hostStage_.data()};
     const AllReduceArgs args{buffers.input, buffers.output, count, dtype, op};
 
     Record record;
@@ -176,7 +223,8 @@ class AllReduceSweep {
   std::vector<std::unique_ptr<AllReduce>> algorithms_;
   RunContext context_;
   std::optional<DocumentWriter> writer_;
-  std::vector<std::byte> input_, output_, expected_;
+  std::unique_ptr<Buffer> input_, output_;       // host or device memory (--mem)
+  std::vector<std::byte> expected_, hostStage_;  // host memory
 };
 
 }  // namespace
@@ -185,7 +233,12 @@ CLI::App* addAllReduceCommand(CLI::App& parent, AllReduceFlags& flags) {
   CLI::App* command = parent.add_subcommand(
       "allreduce", "Sweep all-reduce sizes under mpiexec: check results, time iterations, print and save them");
   addSweepFlags(*command, flags.sweep);
-  command->add_option("--algo", flags.algos, "algorithm(s): ring, mpi, or a comma list such as ring,mpi")
+  command->add_option("--algo", flags.algos,
+                      "algorithm(s): ring, mpi, nccl (--mem device only), or a comma list such as ring,mpi")
+      ->capture_default_str();
+  command->add_option("--mem", flags.mem,
+                      "where the buffers live: host, or device (GPU memory, one GPU per local rank; for ring "
+                      "and nccl)")
       ->capture_default_str();
   const AllReduceOptions defaults;
   command->add_option("--segment", flags.segment,
@@ -213,7 +266,26 @@ AllReduceConfig validateAllReduceFlags(const AllReduceFlags& flags) {
     }
   }
   if (!flags.inFlight.empty()) config.algoOptions.maxInFlight = parseIntFlag(flags.inFlight, "--inflight", 1);
+  config.mem = parseMemKind(flags.mem);
+  // What this build and this machine can run: before MPI starts, so a missing GPU costs no start-up.
+  for (const std::string& name : config.algos) requireAlgorithmOn(config.mem, name);
+  if (config.mem == MemKind::kDevice) requireDevice();
   return config;
+}
+
+std::size_t deviceBytesPerRank(const AllReduceConfig& config) {
+  if (config.mem != MemKind::kDevice) return 0;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::size_t>::max();
+  const std::uint64_t buffers = config.sweep.maxBytes > kMax / 2 ? kMax : 2 * config.sweep.maxBytes;
+  std::uint64_t scratch = 0;
+  if (contains(config.algos, "ring")) {
+    // The staged ring keeps --inflight received segments in device scratch before reducing them.
+    const std::uint64_t segment =
+        std::min<std::uint64_t>(config.algoOptions.segmentBytes, config.sweep.maxBytes);
+    const auto slots = static_cast<std::uint64_t>(config.algoOptions.maxInFlight);
+    scratch = segment > kMax / slots ? kMax : segment * slots;
+  }
+  return static_cast<std::size_t>(buffers > kMax - scratch ? kMax : buffers + scratch);
 }
 
 nlohmann::json allReduceConfigJson(const AllReduceConfig& config) {
@@ -221,6 +293,7 @@ nlohmann::json allReduceConfigJson(const AllReduceConfig& config) {
   j["algos"] = config.algos;
   j["segment_bytes"] = config.algoOptions.segmentBytes;
   j["max_in_flight"] = config.algoOptions.maxInFlight;
+  j["mem"] = memKindName(config.mem);
   return j;
 }
 

@@ -3,7 +3,9 @@
 #include "backends/backends.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "backends/device_binding.h"
 #include "ccb_config.h"
@@ -27,13 +29,15 @@
 namespace ccb {
 namespace {
 
-constexpr std::string_view kNoCuda = "this build has no CUDA (nvcc was not found when it was configured)";
+// Configured with -Dcuda=disabled or without nvcc; NCCL also needs CUDA, libnccl and nccl.h.
+constexpr std::string_view kNoCuda =
+    "this build has no CUDA (configured without nvcc or with -Dcuda=disabled)";
 constexpr std::string_view kNoNccl =
-    "this build has no NCCL (libnccl and nccl.h were not found when it was configured)";
+    "this build has no NCCL (configured without CUDA, libnccl or nccl.h, or with -Dnccl=disabled)";
 
 class HostBuffer final : public Buffer {
  public:
-  explicit HostBuffer(std::size_t bytes) : data_(new std::byte[bytes]), bytes_(bytes) {}
+  explicit HostBuffer(std::size_t bytes) : data_(new std::byte[bytes]()), bytes_(bytes) {}
   std::byte* data() const override { return data_.get(); }
   std::size_t bytes() const override { return bytes_; }
   MemKind kind() const override { return MemKind::kHost; }
@@ -46,7 +50,9 @@ class HostBuffer final : public Buffer {
 #if CCB_HAVE_CUDA
 class DeviceMemory final : public Buffer {
  public:
-  explicit DeviceMemory(std::size_t bytes) : buffer_(bytes) {}
+  explicit DeviceMemory(std::size_t bytes) : buffer_(bytes) {
+    if (bytes > 0) checkCuda(cudaMemset(buffer_.data(), 0, bytes), "cudaMemset");
+  }
   std::byte* data() const override { return buffer_.data(); }
   std::size_t bytes() const override { return buffer_.bytes(); }
   MemKind kind() const override { return MemKind::kDevice; }
@@ -64,6 +70,31 @@ std::string deviceProblem() {
 #else
   return std::string(kNoCuda);
 #endif
+}
+
+// "78.4 GiB": memory sizes are rarely round numbers, so formatBytes' exact form would not read.
+std::string approxBytes(std::size_t bytes) {
+  constexpr struct {
+    int shift;
+    const char* unit;
+  } kUnits[] = {{40, "TiB"}, {30, "GiB"}, {20, "MiB"}, {10, "KiB"}};
+  char text[48];
+  for (const auto& unit : kUnits) {
+    if (bytes >= (std::size_t{1} << unit.shift)) {
+      const double units = static_cast<double>(bytes) / static_cast<double>(std::size_t{1} << unit.shift);
+      std::snprintf(text, sizeof text, "%.1f %s", units, unit.unit);
+      return text;
+    }
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
+std::size_t saturatingMultiply(std::size_t a, int b) {
+  const auto factor = static_cast<std::size_t>(std::max(b, 0));
+  if (factor != 0 && a > std::numeric_limits<std::size_t>::max() / factor) {
+    return std::numeric_limits<std::size_t>::max();
+  }
+  return a * factor;
 }
 
 std::unique_ptr<AllReduce> makeStagedRing(Transport& transport, const AllReduceOptions& options) {
@@ -157,6 +188,38 @@ std::string memoryDeviceName(MemKind kind) {
 #endif
 }
 
+GpuMemory boundGpuMemory() {
+  requireDevice();
+#if CCB_HAVE_CUDA
+  const DeviceInfo info = currentDeviceInfo();
+  return GpuMemory{info.index, info.name, info.freeBytes, info.totalBytes};
+#else
+  CCB_CHECK(false);
+#endif
+}
+
+std::string deviceFitProblem(std::size_t bytes, std::string_view purpose, const GpuMemory& gpu) {
+  if (bytes <= gpu.freeBytes) return "";
+  return approxBytes(bytes) + " of device memory needed (" + std::string(purpose) + "), but GPU " +
+         std::to_string(gpu.index) + " (" + gpu.name + ") has " + approxBytes(gpu.freeBytes) + " free of " +
+         approxBytes(gpu.totalBytes);
+}
+
+void requireDeviceFits(MPI_Comm comm, std::size_t bytesPerRank, std::string_view purpose,
+                       Clock::duration timeout) {
+  const HostPlacement placement = hostPlacement(comm);
+  std::string problem = deviceProblem();
+  if (problem.empty()) {
+    // Ranks sharing a GPU check at about the same time, before any of them allocates: each must count the
+    // others' buffers too.
+    const int sharing = ranksSharingDevice(placement, cudaDeviceCount());
+    std::string why(purpose);
+    if (sharing > 1) why += ", times " + std::to_string(sharing) + " ranks on this GPU";
+    problem = deviceFitProblem(saturatingMultiply(bytesPerRank, sharing), why, boundGpuMemory());
+  }
+  agreeOnProblem(comm, problem, timeout, "--mem device");
+}
+
 std::unique_ptr<Buffer> allocateBuffer(MemKind kind, std::size_t bytes) {
   if (kind == MemKind::kHost) return std::make_unique<HostBuffer>(bytes);
   requireDevice();
@@ -209,21 +272,31 @@ std::vector<std::string> allReduceNamesWithBackends() {
   return names;
 }
 
+void requireAlgorithmOn(MemKind kind, std::string_view name) {
+  if (name == "nccl") {
+    if (kind == MemKind::kHost) throw UsageError("--algo nccl needs --mem device (NCCL reduces GPU buffers)");
+    if (!ncclCompiledIn()) throw UsageError("--algo nccl: " + std::string(kNoNccl));
+    return;
+  }
+  const std::vector<std::string> hostNames = allReduceNames();
+  if (std::find(hostNames.begin(), hostNames.end(), name) == hostNames.end()) {
+    std::string valid;
+    for (const std::string& n : allReduceNamesWithBackends()) valid += (valid.empty() ? "" : ", ") + n;
+    throw UsageError("unknown all-reduce algorithm '" + std::string(name) + "' (valid: " + valid + ")");
+  }
+  if (kind == MemKind::kDevice && name != "ring") {
+    throw UsageError("--algo " + std::string(name) +
+                     " needs --mem host (it takes host buffers; ring and nccl run on device buffers)");
+  }
+}
+
 std::unique_ptr<AllReduce> makeAllReduceOn(MemKind kind, std::string_view name, Transport& transport,
                                            Reducer& reducer, const AllReduceOptions& options,
                                            Clock::duration timeout) {
-  if (kind == MemKind::kHost) {
-    if (name == "nccl") throw UsageError("--algo nccl needs --mem device (NCCL reduces GPU buffers)");
-    return makeAllReduce(name, transport, reducer, options);
-  }
+  requireAlgorithmOn(kind, name);
+  if (kind == MemKind::kHost) return makeAllReduce(name, transport, reducer, options);
   if (name == "ring") return makeStagedRing(transport, options);
-  if (name == "nccl") return makeNccl(transport, timeout);
-  const std::vector<std::string> hostOnly = allReduceNames();
-  if (std::find(hostOnly.begin(), hostOnly.end(), name) != hostOnly.end()) {
-    throw UsageError("--algo " + std::string(name) +
-                     " needs --mem host (it takes host buffers; ring and nccl " + "run on device buffers)");
-  }
-  return makeAllReduce(name, transport, reducer, options);  // throws its unknown-name error
+  return makeNccl(transport, timeout);
 }
 
 }  // namespace ccb

@@ -47,7 +47,30 @@ int bindDevice(MPI_Comm comm, bool exclusive, Clock::duration timeout);
 // The bound GPU's name ("NVIDIA H100 80GB HBM3"), for RunContext::device; "cpu" for kHost.
 std::string memoryDeviceName(MemKind kind);
 
-// A buffer of one memory kind (host: aligned heap memory; device: cudaMalloc on the bound GPU).
+// What the bound GPU has: index, name and memory (cudaMemGetInfo), for the checks before allocating.
+struct GpuMemory {
+  int index = 0;
+  std::string name;
+  std::size_t freeBytes = 0;
+  std::size_t totalBytes = 0;
+};
+
+// The bound GPU's memory now. requireDevice()'s UsageError where no device can be used.
+GpuMemory boundGpuMemory();
+
+// Pure: "" when `bytes` fit in gpu.freeBytes, otherwise one line: "96.0 GiB of device memory needed
+// (<purpose>), but GPU 0 (NVIDIA H100 80GB HBM3) has 78.4 GiB free of 79.1 GiB".
+std::string deviceFitProblem(std::size_t bytes, std::string_view purpose, const GpuMemory& gpu);
+
+// Checks, before anything is allocated, that the bound GPU holds `bytesPerRank` for every rank of this host
+// that shares it (ranks share GPUs round robin, device_binding.h). Collective over `comm` (watched with
+// `timeout`): when any rank's GPU is too small, every rank throws UsageError (deviceFitProblem's line on the
+// ranks that found it).
+void requireDeviceFits(MPI_Comm comm, std::size_t bytesPerRank, std::string_view purpose,
+                       Clock::duration timeout);
+
+// A buffer of one memory kind (host: heap memory; device: cudaMalloc on the bound GPU), zero-filled so
+// that unchecked timings never reduce stray NaNs or subnormals.
 class Buffer {
  public:
   virtual ~Buffer() = default;
@@ -70,6 +93,11 @@ std::unique_ptr<Reducer> makeReducer(MemKind kind);
 // allReduceNames() plus the backend algorithms ("nccl"), for --algo's help and validation; "nccl" is listed
 // even where it is not compiled in, so that asking for it gives makeAllReduceOn's clear message.
 std::vector<std::string> allReduceNamesWithBackends();
+
+// Throws the UsageError makeAllReduceOn gives for `name` on `kind` for reasons known without a GPU or a
+// peer: an unknown name, "nccl" on host buffers, NCCL not compiled in, a host-only algorithm on device
+// buffers. Lets a CLI refuse such flags before MPI starts.
+void requireAlgorithmOn(MemKind kind, std::string_view name);
 
 // The all-reduce `name` on buffers of `kind`:
 //  - kHost: makeAllReduce(name, transport, reducer, options) ("ring", "mpi"); "nccl" is a UsageError.

@@ -36,6 +36,13 @@ int deviceForRank(const HostPlacement& placement, int devices) {
   return placement.localRank % devices;
 }
 
+int ranksSharingDevice(const HostPlacement& placement, int devices) {
+  CCB_CHECK_LE(1, devices);
+  // Local ranks r with r % devices == d: one per full round, plus one of the last, partial round.
+  const int device = deviceForRank(placement, devices);
+  return placement.localRanks / devices + (device < placement.localRanks % devices ? 1 : 0);
+}
+
 void agreeOnProblem(MPI_Comm comm, const std::string& localProblem, Clock::duration timeout,
                     std::string_view what) {
   int mine = localProblem.empty() ? 0 : 1;

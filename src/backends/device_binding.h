@@ -27,6 +27,10 @@ std::string placementProblem(const HostPlacement& placement, int devices, bool e
 // InvariantError unless devices >= 1.
 int deviceForRank(const HostPlacement& placement, int devices);
 
+// How many ranks of this host use the same GPU as this rank (deviceForRank's round robin), this rank
+// included. InvariantError unless devices >= 1.
+int ranksSharingDevice(const HostPlacement& placement, int devices);
+
 // Every rank learns whether any rank has a problem: if one has, every rank throws UsageError, with its own
 // line or, on the ranks without one, "<what>: another rank has no usable GPU (see its message)".
 // Collective over `comm`; the blocking call is watched by the process watchdog with `timeout`.

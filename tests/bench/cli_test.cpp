@@ -6,29 +6,16 @@
 
 #include "bench/allreduce_command.h"
 #include "core/error.h"
+#include "tests/bench/allreduce_flags.h"
 
 namespace ccb {
 namespace {
 
-// Parses `args` (after the program name) the way ccbench does and validates them.
-AllReduceConfig parse(const std::string& args) {
-  CLI::App app{"test", "ccbench"};
-  app.require_subcommand(1);
-  AllReduceFlags flags;
-  addAllReduceCommand(app, flags);
-  app.parse("allreduce " + args, false);
-  return validateAllReduceFlags(flags);
-}
-
 // The UsageError message for `args`; fails the test when parsing succeeds.
 std::string usageError(const std::string& args) {
-  try {
-    parse(args);
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no UsageError for: " << args;
-  return "";
+  const std::optional<std::string> error = usageErrorOf(args);
+  if (!error) ADD_FAILURE() << "no UsageError for: " << args;
+  return error.value_or("");
 }
 
 #define EXPECT_USAGE_ERROR(args, text) EXPECT_NE(usageError(args).find(text), std::string::npos) << usageError(args)

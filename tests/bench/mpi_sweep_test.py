@@ -2,7 +2,8 @@
 """ccbench allreduce under mpiexec, end to end (suite 'mpi').
 
   sweep N       checked sweeps on N ranks with both algorithms: exit 0, #wrong 0, a valid JSON file
-  bad-input     bad flags under mpiexec -n 2: exit 2, one error line (rank 0 only), no JSON file left
+  bad-input     bad flags under mpiexec -n 2: exit 2, one error line (rank 0 only), no JSON file left;
+                --mem device and --algo nccl where no GPU answers (this build's CUDA/NCCL decide the line)
   stopped-peer  rank 1 is stopped (SIGSTOP) mid-sweep: rank 0 ends the run at --timeout naming the
                 collective and size, instead of hanging
 """
@@ -88,21 +89,50 @@ BAD_INPUT = [
     (["-b", "6", "-e", "1K"], "--minbytes 6 does not divide into float32 elements of 4 bytes"),
     (["-f", "1"], "--stepfactor must be an integer >= 2, got '1'"),
     (["--bogus"], "--bogus"),
+    (["--mem", "gpu"], "--mem: unknown memory 'gpu' (expected host or device)"),
+    (["--algo", "nccl"], "--algo nccl needs --mem device (NCCL reduces GPU buffers)"),
+    (["--algo", "ring,nccl", "--mem", "host"], "--algo nccl needs --mem device"),
+    (["--algo", "ring,mpi", "--mem", "device"], "--algo mpi needs --mem host"),
 ]
+
+# Where no GPU answers, device runs are bad input too: the line names the missing piece, which depends on the
+# build (no CUDA / no NCCL compiled in) or the machine (no device answers), so any of these will do.
+NO_GPU_INPUT = [
+    (["--mem", "device"], ("--mem device: this build has no CUDA", "--mem device: no CUDA device answers (")),
+    (["--algo", "ring,nccl", "--mem", "device"],
+     ("--algo nccl: this build has no NCCL", "--mem device: no CUDA device answers (")),
+]
+
+
+def gpus_answering():
+    """GPUs nvidia-smi lists; 0 where it is missing or fails."""
+    try:
+        result = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return 0
+    if result.returncode != 0:
+        return 0
+    return sum(1 for line in result.stdout.splitlines() if line.startswith("GPU "))
 
 
 def bad_input():
     with tempfile.TemporaryDirectory() as workdir:
         out = os.path.join(workdir, "out.json")
-        cases = [(args + ["--json", out], message) for args, message in BAD_INPUT]
-        cases.append((["--json", os.path.join(workdir, "missing", "out.json")], "--json: cannot write JSON to"))
-        cases.append((["--json", workdir], "--json: cannot write JSON to"))
-        for args, message in cases:
+        cases = [(args + ["--json", out], (message,)) for args, message in BAD_INPUT]
+        if gpus_answering() == 0:
+            cases += [(args + ["--json", out], messages) for args, messages in NO_GPU_INPUT]
+        else:
+            print("a GPU answers: --mem device is no bad input here (tests/gpu runs it)")
+        missing = os.path.join(workdir, "missing", "out.json")
+        cases.append((["--json", missing], ("--json: cannot write JSON to",)))
+        cases.append((["--json", workdir], ("--json: cannot write JSON to",)))
+        for args, messages in cases:
             result = run(["allreduce", "-b", "4K", "-e", "4K", "-n", "1"] + args, 2, timeout=60)
             errors = [line for line in result.stderr.splitlines() if line.startswith("ccbench: error: ")]
             expect(result.returncode == 2, f"{args}: exit {result.returncode}, expected 2")
             expect(len(errors) == 1, f"{args}: {len(errors)} error lines, expected 1 (rank 0 only): {errors}")
-            expect(any(message in line for line in errors), f"{args}: no line with {message!r}: {result.stderr}")
+            expect(any(message in line for line in errors for message in messages),
+                   f"{args}: no line with any of {messages!r}: {result.stderr}")
             expect(not os.path.exists(out), f"{args}: {out} was written")
             expect(os.listdir(workdir) == [], f"{args}: files left behind: {os.listdir(workdir)}")
 

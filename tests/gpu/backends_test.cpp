@@ -104,8 +104,8 @@ TEST(Backends, AlgorithmsOnTheWrongMemoryAreRefused) {
       usageMessage([&] { makeAllReduceOn(MemKind::kDevice, "nccl", transport, reducer, options, 1s); });
   EXPECT_EQ(nccl, ncclCompiledIn()
                       ? "--algo nccl needs the MPI transport, not 'loopback'"
-                      : "--algo nccl: this build has no NCCL (libnccl and nccl.h were not found when "
-                        "it was configured)");
+                      : "--algo nccl: this build has no NCCL (configured without CUDA, libnccl or nccl.h, "
+                        "or with -Dnccl=disabled)");
   EXPECT_NE(makeAllReduceOn(MemKind::kHost, "ring", transport, reducer, options, 1s), nullptr);
 }
 
@@ -121,6 +121,37 @@ TEST(DeviceBinding, RanksShareGpusRoundRobinUnlessExclusive) {
       placementProblem(HostPlacement{0, 3}, 1, true),
       "one GPU per rank needed, but this host runs 3 ranks on 1 GPU (NCCL refuses two ranks on one GPU): run "
       "at most 1 rank per host");
+}
+
+TEST(DeviceBinding, RanksSharingAGpuCountTheRoundRobin) {
+  // 3 ranks on 2 GPUs: ranks 0 and 2 on GPU 0, rank 1 alone on GPU 1.
+  EXPECT_EQ(ranksSharingDevice(HostPlacement{0, 3}, 2), 2);
+  EXPECT_EQ(ranksSharingDevice(HostPlacement{1, 3}, 2), 1);
+  EXPECT_EQ(ranksSharingDevice(HostPlacement{2, 3}, 2), 2);
+  EXPECT_EQ(ranksSharingDevice(HostPlacement{3, 8}, 1), 8);
+  EXPECT_EQ(ranksSharingDevice(HostPlacement{0, 1}, 4), 1);
+  EXPECT_EQ(ranksSharingDevice(HostPlacement{5, 8}, 8), 1);
+  EXPECT_THROW(ranksSharingDevice(HostPlacement{0, 1}, 0), InvariantError);
+}
+
+TEST(DeviceFit, SizesAreCheckedAgainstFreeMemory) {
+  const GpuMemory gpu{1, "NVIDIA H100 80GB HBM3", std::size_t{3} << 30, std::size_t{80} << 30};
+  EXPECT_EQ(deviceFitProblem(0, "x", gpu), "");
+  EXPECT_EQ(deviceFitProblem(std::size_t{3} << 30, "x", gpu), "");  // exactly the free memory fits
+  EXPECT_NE(deviceFitProblem((std::size_t{3} << 30) + 1, "x", gpu), "");
+  EXPECT_EQ(deviceFitProblem(std::size_t{128} << 40, "2 buffers of --maxbytes 64T", gpu),
+            "128.0 TiB of device memory needed (2 buffers of --maxbytes 64T), but GPU 1 (NVIDIA H100 80GB "
+            "HBM3) has 3.0 GiB free of 80.0 GiB");
+  EXPECT_EQ(deviceFitProblem(std::size_t{5} << 29, "y", GpuMemory{0, "G", 1536u << 20, std::size_t{2} << 30}),
+            "2.5 GiB of device memory needed (y), but GPU 0 (G) has 1.5 GiB free of 2.0 GiB");
+  EXPECT_EQ(deviceFitProblem(1000, "z", GpuMemory{0, "G", 999, 3u << 20}),
+            "1000 bytes of device memory needed (z), but GPU 0 (G) has 999 bytes free of 3.0 MiB");
+}
+
+TEST(DeviceFit, NoDeviceMeansRequireDevicesLine) {
+  if (cudaDeviceCount() > 0) GTEST_SKIP() << "a GPU answers here";
+  const std::string message = usageMessage([] { boundGpuMemory(); });
+  EXPECT_TRUE(startsWith(message, "--mem device: ")) << message;
 }
 
 }  // namespace
