@@ -29,7 +29,8 @@ def load_records(path):
         with open(path, encoding="utf-8") as f:
             return json.load(f)["records"]
     except (OSError, ValueError, KeyError) as e:
-        raise SystemExit(f"train_crossover: {path}: {e}") from None
+        print(f"train_crossover: {path}: {e}", file=sys.stderr)
+        sys.exit(2)
 
 
 def measured_medians(records):

@@ -17,27 +17,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ccbench_script import FAILURES, expect, gpus_answering, run_under_mpiexec, table_rows  # noqa: E402
 from check_result_json import validate_measured  # noqa: E402
-
-FAILURES = []
-
-
-def expect(condition, message):
-    if not condition:
-        FAILURES.append(message)
-        print("FAIL: " + message, file=sys.stderr)
 
 
 def run(args, ranks, timeout=120):
-    command = [ARGS.mpiexec, "-n", str(ranks), ARGS.ccbench] + args
-    started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    print(f"$ {' '.join(command)}  -> exit {result.returncode} in {time.monotonic() - started:.1f} s")
-    return result
-
-
-def table_rows(stdout):
-    return [line.split() for line in stdout.splitlines() if line.strip() and not line.startswith("#")]
+    return run_under_mpiexec(ARGS.mpiexec, [ARGS.ccbench] + args, ranks, timeout)
 
 
 def check_sweep(ranks, args, expected_records, workdir, name):
@@ -102,17 +87,6 @@ NO_GPU_INPUT = [
     (["--algo", "ring,nccl", "--mem", "device"],
      ("--algo nccl: this build has no NCCL", "--mem device: no CUDA device answers (")),
 ]
-
-
-def gpus_answering():
-    """GPUs nvidia-smi lists; 0 where it is missing or fails."""
-    try:
-        result = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return 0
-    if result.returncode != 0:
-        return 0
-    return sum(1 for line in result.stdout.splitlines() if line.startswith("GPU "))
 
 
 def bad_input():

@@ -12,51 +12,23 @@ Every JSON document must pass tests/bench/check_result_json.py and name the GPU.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from ccbench_script import FAILURES, expect, gpus_answering, run_under_mpiexec, table_rows  # noqa: E402
 from check_result_json import validate_measured  # noqa: E402
-
-FAILURES = []
-
-
-def expect(condition, message):
-    if not condition:
-        FAILURES.append(message)
-        print("FAIL: " + message, file=sys.stderr)
-
-
-def gpus_answering():
-    """GPUs nvidia-smi lists; 0 where it is missing or fails."""
-    try:
-        result = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return 0
-    if result.returncode != 0:
-        return 0
-    return sum(1 for line in result.stdout.splitlines() if line.startswith("GPU "))
 
 
 def run(args, ranks, timeout=300):
-    command = [ARGS.mpiexec, "-n", str(ranks), ARGS.ccbench, "allreduce"] + args
-    started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    print(f"$ {' '.join(command)}  -> exit {result.returncode} in {time.monotonic() - started:.1f} s")
-    return result
-
-
-def rows(stdout):
-    return [line.split() for line in stdout.splitlines() if line.strip() and not line.startswith("#")]
+    return run_under_mpiexec(ARGS.mpiexec, [ARGS.ccbench, "allreduce"] + args, ranks, timeout)
 
 
 def checked_sweep(name, ranks, algos, args, workdir):
     path = os.path.join(workdir, name + ".json")
     result = run(["--mem", "device", "--algo", ",".join(algos), "--json", path] + args, ranks)
     expect(result.returncode == 0, f"{name}: exit {result.returncode}: {result.stderr.strip()}")
-    table = rows(result.stdout)
+    table = table_rows(result.stdout)
     expect(table and all(row[-1] == "0" for row in table), f"{name}: wrong elements:\n{result.stdout}")
     try:
         with open(path, encoding="utf-8") as f:
